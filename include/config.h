@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config: the server's settings, from built-in defaults, then the
+ * configuration file, then command-line flags (later wins).
+ *
+ * File format: one "key = value" per line; '#' starts a comment line;
+ * blank lines are ignored. An unknown key or a bad value is an error that
+ * names the file, the line and the reason. Keys are listed in assets.conf.
+ */
+#ifndef ASSETD_CONFIG_H
+#define ASSETD_CONFIG_H
+
+#include <stddef.h>
+
+#include "log.h"
+
+#define CONFIG_PATH_MAX 1024
+
+struct config {
+	char listen[64];		/* IPv4 address and port */
+	char data_dir[CONFIG_PATH_MAX];
+	unsigned threads;		/* worker threads */
+	size_t max_body_bytes;		/* largest request body accepted */
+	unsigned request_timeout_ms;	/* headers, and again the body */
+	char access_log[CONFIG_PATH_MAX]; /* "" when off */
+	enum log_level log_level;
+};
+
+void config_defaults(struct config *c);
+
+/* Sets one key from text. Returns 0, or -1 with the reason in err. */
+int config_set(struct config *c, const char *key, const char *value,
+	       char *err, size_t errlen);
+
+/* Applies every line of text[0..len); name labels errors ("name:line:").
+ * Returns 0, or -1 with "name:line: reason" in err. */
+int config_parse(struct config *c, const char *name, const char *text,
+		 size_t len, char *err, size_t errlen);
+
+/* Reads and applies the file at path. Returns 0 or -1 with err set. */
+int config_load(struct config *c, const char *path, char *err,
+		size_t errlen);
+
+#endif
