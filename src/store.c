@@ -1,0 +1,696 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store: the record of truth. One data directory holds
+ *
+ *   assets.jsonl       one event per line, appended, never rewritten:
+ *     {"id":7,"event":"issued","at":"2026-12-04T15:04:05Z",...}
+ *   assets.jsonl.torn  bytes of torn last lines set aside at start
+ *   counter            one decimal number and a newline: no id above it
+ *                      has ever been handed out
+ *   assetd.lock        held with flock() while a server owns the directory
+ *
+ * Invariants:
+ * - The log ends with a whole line. A failed or short write is cut back
+ *   to the size before it under the mutex, so no reader sees half a line.
+ * - store_append() returns 0 only after an fdatasync() that began after
+ *   its line was written. One sync covers every line written before it
+ *   (group commit): writers append under the mutex and wait; the sync
+ *   thread syncs and wakes them. No timer: an idle store syncs at once.
+ * - Ids are handed out in log order and are never reused. The counter
+ *   file reserves ids ahead (COUNTER_RESERVE at a time) and is replaced
+ *   atomically; at a clean close it records the last id exactly, so ids
+ *   stay consecutive across restarts. After a crash the next id is one
+ *   past the reservation, so up to COUNTER_RESERVE ids may be skipped.
+ * - After a failed sync the kernel may have dropped the pages, so the
+ *   store refuses every append until it is restarted and re-reads the
+ *   log (a retried fsync can report success for lost data).
+ *
+ * At open every line is checked. A torn last line (no newline, or not a
+ * JSON event) is appended to assets.jsonl.torn, synced, and cut from the
+ * log with a warning. A bad line anywhere else stops the start with its
+ * line number: that is damage, not a crash, and needs a person.
+ */
+#include "store.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "log.h"
+
+/* Ids reserved per counter write; see the invariants above. */
+#define COUNTER_RESERVE 1000
+
+struct store {
+	char *dir;
+	int dir_fd;
+	int log_fd;
+	int lock_fd;
+
+	pthread_mutex_t mu;
+	pthread_cond_t written_cv;	/* sync thread waits for lines */
+	pthread_cond_t synced_cv;	/* writers wait for their sync */
+	pthread_cond_t ceiling_cv;	/* counter thread and its waiters */
+	pthread_t sync_thread;
+	pthread_t counter_thread;
+
+	off_t size;		/* bytes of whole lines in the log */
+	uint64_t next_id;	/* id the next issued event gets */
+	uint64_t written_seq;	/* lines written, for the sync thread */
+	uint64_t synced_seq;	/* lines known durable */
+	uint64_t ceiling;	/* value in the counter file */
+	int ceiling_wanted;	/* the counter thread should raise it */
+	int broken;		/* a sync failed: refuse appends */
+	int counter_failed;	/* the last counter write failed */
+	int stopping;
+
+	unsigned long sync_calls; /* for the test-only fault hook */
+	unsigned long fail_sync_at;
+};
+
+/* ---- System calls: EINTR retried here, and only here. ---- */
+
+static int fd_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int fd_sync(int fd)
+{
+	int rc;
+
+	do
+		rc = fdatasync(fd);
+	while (rc < 0 && errno == EINTR);
+	return rc;
+}
+
+/*
+ * The log's fdatasync, with the test-only fault hook: when the
+ * environment variable ASSETD_TEST_FAIL_SYNC=N was set at open, the Nth
+ * log sync (counting from 1) fails with EIO, as a failing disk would.
+ */
+static int log_sync(struct store *s)
+{
+	s->sync_calls++;
+	if (s->fail_sync_at != 0 && s->sync_calls == s->fail_sync_at) {
+		errno = EIO;
+		return -1;
+	}
+	return fd_sync(s->log_fd);
+}
+
+/* Appends line[0..len); on any failure the file is cut back to the size
+ * before it, so it keeps ending with a whole line. */
+static int log_write(struct store *s, const char *line, size_t len)
+{
+	int saved;
+
+	if (fd_write_all(s->log_fd, line, len) == 0)
+		return 0;
+
+	saved = errno;
+	log_error("store: append to %s/%s failed: %s", s->dir,
+		  STORE_LOG_NAME, strerror(saved));
+	while (ftruncate(s->log_fd, s->size) < 0) {
+		if (errno == EINTR)
+			continue;
+		log_error("store: cannot cut %s/%s back to %lld bytes: %s",
+			  s->dir, STORE_LOG_NAME, (long long)s->size,
+			  strerror(errno));
+		s->broken = 1;
+		break;
+	}
+	errno = saved;
+	return -1;
+}
+
+/* ---- The counter file ---- */
+
+static int counter_write(struct store *s, uint64_t value)
+{
+	char text[32];
+	int n = snprintf(text, sizeof text, "%" PRIu64 "\n", value);
+	int fd, rc = -1;
+
+	fd = openat(s->dir_fd, STORE_COUNTER_NAME ".tmp",
+		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		log_error("store: cannot create %s/%s.tmp: %s", s->dir,
+			  STORE_COUNTER_NAME, strerror(errno));
+		return -1;
+	}
+	if (fd_write_all(fd, text, (size_t)n) < 0 || fd_sync(fd) < 0) {
+		log_error("store: cannot write %s/%s.tmp: %s", s->dir,
+			  STORE_COUNTER_NAME, strerror(errno));
+		goto out;
+	}
+	if (renameat(s->dir_fd, STORE_COUNTER_NAME ".tmp", s->dir_fd,
+		     STORE_COUNTER_NAME) < 0 ||
+	    fd_sync(s->dir_fd) < 0) {
+		log_error("store: cannot replace %s/%s: %s", s->dir,
+			  STORE_COUNTER_NAME, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+/* Reads the counter. Returns 1 and sets *value, 0 when the file does not
+ * exist, -1 with err set when it cannot be read or is not a number. */
+static int counter_read(struct store *s, uint64_t *value, char *err,
+			size_t errlen)
+{
+	char text[32];
+	ssize_t n;
+	uint64_t v = 0;
+	int fd = openat(s->dir_fd, STORE_COUNTER_NAME, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0) {
+		snprintf(err, errlen, "%s/%s: cannot open: %s", s->dir,
+			 STORE_COUNTER_NAME, strerror(errno));
+		return -1;
+	}
+	n = read(fd, text, sizeof text - 1);
+	close(fd);
+	if (n < 0) {
+		snprintf(err, errlen, "%s/%s: cannot read: %s", s->dir,
+			 STORE_COUNTER_NAME, strerror(errno));
+		return -1;
+	}
+	if (n > 0 && text[n - 1] == '\n')
+		n--;
+	for (ssize_t i = 0; i < n; i++) {
+		if (text[i] < '0' || text[i] > '9' || v > UINT64_MAX / 10 - 1)
+			n = 0;
+		else
+			v = v * 10 + (uint64_t)(text[i] - '0');
+	}
+	if (n <= 0) {
+		snprintf(err, errlen,
+			 "%s/%s: not a number; if %s is complete, delete the "
+			 "counter to continue after the log's last id",
+			 s->dir, STORE_COUNTER_NAME, STORE_LOG_NAME);
+		return -1;
+	}
+	*value = v;
+	return 1;
+}
+
+/* Raises the ceiling in the background whenever an append asks. */
+static void *counter_main(void *arg)
+{
+	struct store *s = arg;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (!s->ceiling_wanted && !s->stopping)
+			pthread_cond_wait(&s->ceiling_cv, &s->mu);
+		if (s->stopping)
+			break;
+
+		uint64_t target = s->next_id + COUNTER_RESERVE;
+		pthread_mutex_unlock(&s->mu);
+		int rc = counter_write(s, target);
+		pthread_mutex_lock(&s->mu);
+
+		s->ceiling_wanted = 0;
+		s->counter_failed = rc < 0;
+		if (rc == 0)
+			s->ceiling = target;
+		pthread_cond_broadcast(&s->ceiling_cv);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* With s->mu held: makes sure next_id is covered by the counter file,
+ * asking for more room early. Returns -1 with errno when it cannot. */
+static int ceiling_reserve(struct store *s)
+{
+	if (s->next_id + COUNTER_RESERVE / 2 > s->ceiling &&
+	    !s->ceiling_wanted) {
+		s->ceiling_wanted = 1;
+		pthread_cond_broadcast(&s->ceiling_cv);
+	}
+	while (s->next_id > s->ceiling && !s->stopping) {
+		if (s->counter_failed && !s->ceiling_wanted) {
+			s->counter_failed = 0; /* the next append retries */
+			errno = EIO;
+			return -1;
+		}
+		pthread_cond_wait(&s->ceiling_cv, &s->mu);
+	}
+	if (s->next_id > s->ceiling) {
+		errno = ESHUTDOWN;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- Group commit ---- */
+
+static void *sync_main(void *arg)
+{
+	struct store *s = arg;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (s->synced_seq == s->written_seq && !s->stopping)
+			pthread_cond_wait(&s->written_cv, &s->mu);
+		if (s->synced_seq == s->written_seq)
+			break; /* stopping, nothing pending */
+
+		uint64_t target = s->written_seq;
+		pthread_mutex_unlock(&s->mu);
+		int rc = log_sync(s);
+		int saved = errno;
+		pthread_mutex_lock(&s->mu);
+
+		if (rc < 0 && !s->broken) {
+			log_error("store: fdatasync %s/%s failed: %s; refusing "
+				  "writes until restart",
+				  s->dir, STORE_LOG_NAME, strerror(saved));
+			s->broken = 1;
+		}
+		if (rc == 0)
+			s->synced_seq = target;
+		else
+			s->synced_seq = s->written_seq; /* wake; all fail */
+		pthread_cond_broadcast(&s->synced_cv);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* Writes {"id":N,"event":EVENT,"at":NOW,FIELDS}\n into line, which has
+ * room for ENVELOPE_MAX + fields_len bytes. Returns the length. */
+#define ENVELOPE_MAX 160
+static size_t format_line(char *line, uint64_t id, const char *event,
+			  const char *fields, size_t fields_len)
+{
+	struct timespec ts;
+	struct tm tm;
+	char at[32];
+	int n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	n = snprintf(line, ENVELOPE_MAX - 3,
+		     "{\"id\":%" PRIu64 ",\"event\":\"%s\",\"at\":\"%s\"%s",
+		     id, event, at, fields_len ? "," : "");
+	assert(n > 0 && n < ENVELOPE_MAX - 3);
+	memcpy(line + n, fields, fields_len);
+	memcpy(line + (size_t)n + fields_len, "}\n", 2);
+	return (size_t)n + fields_len + 2;
+}
+
+int store_append(struct store *s, const char *event, const char *fields,
+		 size_t fields_len, uint64_t *id)
+{
+	char *line = malloc(ENVELOPE_MAX + fields_len);
+	size_t len;
+	uint64_t seq;
+	int rc = -1;
+
+	if (line == NULL)
+		return -1;
+	assert(strlen(event) < 32);
+
+	pthread_mutex_lock(&s->mu);
+	if (s->broken || s->stopping) {
+		errno = EIO;
+		goto out;
+	}
+	if (ceiling_reserve(s) < 0)
+		goto out;
+
+	len = format_line(line, s->next_id, event, fields, fields_len);
+	if (log_write(s, line, len) < 0)
+		goto out;
+
+	s->size += (off_t)len;
+	*id = s->next_id++;
+	seq = ++s->written_seq;
+	pthread_cond_signal(&s->written_cv);
+
+	while (s->synced_seq < seq)
+		pthread_cond_wait(&s->synced_cv, &s->mu);
+	if (s->broken) {
+		errno = EIO;
+		goto out;
+	}
+	rc = 0;
+out:
+	pthread_mutex_unlock(&s->mu);
+	free(line);
+	return rc;
+}
+
+int store_is_broken(struct store *s)
+{
+	pthread_mutex_lock(&s->mu);
+	int broken = s->broken;
+	pthread_mutex_unlock(&s->mu);
+	return broken;
+}
+
+/* ---- Opening: lock, check the log, recover, reconcile ---- */
+
+static int lock_dir(struct store *s, char *err, size_t errlen)
+{
+	s->lock_fd = openat(s->dir_fd, STORE_LOCK_NAME,
+			    O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (s->lock_fd < 0) {
+		snprintf(err, errlen, "%s/%s: cannot open: %s", s->dir,
+			 STORE_LOCK_NAME, strerror(errno));
+		return -1;
+	}
+	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			snprintf(err, errlen,
+				 "%s is in use by another assetd (lock %s)",
+				 s->dir, STORE_LOCK_NAME);
+		else
+			snprintf(err, errlen, "%s/%s: cannot lock: %s", s->dir,
+				 STORE_LOCK_NAME, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Parses a log line as an event and returns its id, or 0 with the
+ * reason in why. */
+static uint64_t event_id(const char *line, size_t len, char *why,
+			 size_t whylen)
+{
+	struct json_object obj;
+	uint64_t id = 0;
+
+	if (json_parse_object(line, len, &obj, why, whylen) < 0)
+		return 0;
+	if (obj.count < 2 || strcmp(obj.members[0].key, "id") != 0 ||
+	    obj.members[0].type != JSON_NUMBER ||
+	    strcmp(obj.members[1].key, "event") != 0 ||
+	    obj.members[1].type != JSON_STRING) {
+		snprintf(why, whylen, "not an event (\"id\" then \"event\")");
+		goto out;
+	}
+	const char *p = line + obj.members[0].offset;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (id > (UINT64_MAX - 9) / 10) {
+			id = 0;
+			break;
+		}
+		id = id * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p == '.' || *p == 'e' || *p == 'E')
+		id = 0;
+	if (id == 0)
+		snprintf(why, whylen, "id is not a positive whole number");
+out:
+	json_object_free(&obj);
+	return id;
+}
+
+struct scan {
+	off_t good;		/* end of the last whole, valid line */
+	uint64_t last_id;	/* largest id seen */
+	unsigned long lines;
+};
+
+/* Checks every line of map[0..len). Returns 0 (a torn tail, if any,
+ * starts at sc->good), or -1 with err naming the bad line. */
+static int scan_log(struct store *s, const char *map, size_t len,
+		    struct scan *sc, char *err, size_t errlen)
+{
+	char why[200];
+	size_t pos = 0;
+
+	memset(sc, 0, sizeof *sc);
+	while (pos < len) {
+		const char *nl = memchr(map + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (map + pos)) : len - pos;
+		uint64_t id;
+
+		if (nl == NULL)
+			return 0; /* torn: no newline */
+		id = event_id(map + pos, n, why, sizeof why);
+		if (id == 0 && pos + n + 1 == len)
+			return 0; /* torn: last line is not an event */
+		if (id == 0)
+			goto bad;
+		if (id <= sc->last_id) {
+			snprintf(why, sizeof why,
+				 "id %" PRIu64 " is not above the id before "
+				 "it (%" PRIu64 ")",
+				 id, sc->last_id);
+			goto bad;
+		}
+		sc->last_id = id;
+		sc->lines++;
+		pos += n + 1;
+		sc->good = (off_t)pos;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen,
+		 "%s/%s:%lu: %s; the log is damaged: restore it from a "
+		 "backup or repair that line by hand",
+		 s->dir, STORE_LOG_NAME, sc->lines + 1, why);
+	return -1;
+}
+
+/* Moves map[good..len) to the side file and cuts the log at good. */
+static int set_torn_tail_aside(struct store *s, const char *map,
+			       size_t len, off_t good, char *err,
+			       size_t errlen)
+{
+	size_t torn = len - (size_t)good;
+	int fd = openat(s->dir_fd, STORE_TORN_NAME,
+			O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+	if (fd < 0 || fd_write_all(fd, map + good, torn) < 0 ||
+	    fd_write_all(fd, "\n", 1) < 0 || fd_sync(fd) < 0 ||
+	    fd_sync(s->dir_fd) < 0) {
+		snprintf(err, errlen, "%s/%s: cannot save torn line: %s",
+			 s->dir, STORE_TORN_NAME, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+
+	if (ftruncate(s->log_fd, good) < 0 || fd_sync(s->log_fd) < 0) {
+		snprintf(err, errlen, "%s/%s: cannot cut torn line: %s", s->dir,
+			 STORE_LOG_NAME, strerror(errno));
+		return -1;
+	}
+	log_warn("store: %s/%s ended in a torn line (%zu bytes at offset "
+		 "%lld, never acknowledged); moved it to %s and cut it off",
+		 s->dir, STORE_LOG_NAME, torn, (long long)good,
+		 STORE_TORN_NAME);
+	return 0;
+}
+
+static int open_log(struct store *s, uint64_t *last_id, char *err,
+		    size_t errlen)
+{
+	struct stat st;
+	struct scan sc = {0};
+	void *map = NULL;
+	int rc = -1;
+
+	s->log_fd = openat(s->dir_fd, STORE_LOG_NAME,
+			   O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (s->log_fd < 0 || fstat(s->log_fd, &st) < 0 ||
+	    fd_sync(s->dir_fd) < 0) {
+		snprintf(err, errlen, "%s/%s: cannot open: %s", s->dir,
+			 STORE_LOG_NAME, strerror(errno));
+		return -1;
+	}
+	if (st.st_size > 0) {
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+			   s->log_fd, 0);
+		if (map == MAP_FAILED) {
+			map = NULL;
+			snprintf(err, errlen, "%s/%s: cannot map: %s", s->dir,
+				 STORE_LOG_NAME, strerror(errno));
+			goto out;
+		}
+		madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
+	}
+	if (scan_log(s, map, (size_t)st.st_size, &sc, err, errlen) < 0)
+		goto out;
+	if (sc.good < st.st_size &&
+	    set_torn_tail_aside(s, map, (size_t)st.st_size, sc.good, err,
+				errlen) < 0)
+		goto out;
+
+	s->size = sc.good;
+	*last_id = sc.last_id;
+	log_info("store: %s/%s holds %lu events, last id %" PRIu64, s->dir,
+		 STORE_LOG_NAME, sc.lines, sc.last_id);
+	rc = 0;
+out:
+	if (map != NULL)
+		munmap(map, (size_t)st.st_size);
+	return rc;
+}
+
+/* Sets next_id from the log and the counter, and writes a reservation. */
+static int reconcile_counter(struct store *s, uint64_t last_id, char *err,
+			     size_t errlen)
+{
+	uint64_t counter = 0;
+	int found = counter_read(s, &counter, err, errlen);
+
+	if (found < 0)
+		return -1;
+	if (found == 0 && last_id > 0)
+		log_warn("store: %s/%s is missing; continuing after the log's "
+			 "last id %" PRIu64,
+			 s->dir, STORE_COUNTER_NAME, last_id);
+	if (found == 1 && counter < last_id)
+		log_warn("store: %s/%s (%" PRIu64 ") is behind the log's last "
+			 "id %" PRIu64 "; raised it",
+			 s->dir, STORE_COUNTER_NAME, counter, last_id);
+
+	s->next_id = (counter > last_id ? counter : last_id) + 1;
+	if (counter_write(s, s->next_id - 1 + COUNTER_RESERVE) < 0) {
+		snprintf(err, errlen, "%s/%s: cannot write: %s", s->dir,
+			 STORE_COUNTER_NAME, strerror(errno));
+		return -1;
+	}
+	s->ceiling = s->next_id - 1 + COUNTER_RESERVE;
+	return 0;
+}
+
+static void read_fault_hook(struct store *s)
+{
+	const char *v = getenv("ASSETD_TEST_FAIL_SYNC");
+
+	if (v != NULL && *v != '\0') {
+		s->fail_sync_at = strtoul(v, NULL, 10);
+		log_warn("store: test hook: log sync %lu will fail with EIO",
+			 s->fail_sync_at);
+	}
+}
+
+static int start_threads(struct store *s, char *err, size_t errlen)
+{
+	int rc = pthread_create(&s->sync_thread, NULL, sync_main, s);
+
+	if (rc == 0) {
+		rc = pthread_create(&s->counter_thread, NULL, counter_main, s);
+		if (rc != 0) {
+			pthread_mutex_lock(&s->mu);
+			s->stopping = 1;
+			pthread_cond_broadcast(&s->written_cv);
+			pthread_mutex_unlock(&s->mu);
+			pthread_join(s->sync_thread, NULL);
+		}
+	}
+	if (rc != 0)
+		snprintf(err, errlen, "cannot start store threads: %s",
+			 strerror(rc));
+	return rc == 0 ? 0 : -1;
+}
+
+static void store_free(struct store *s)
+{
+	if (s->log_fd >= 0)
+		close(s->log_fd);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	if (s->dir_fd >= 0)
+		close(s->dir_fd);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->written_cv);
+	pthread_cond_destroy(&s->synced_cv);
+	pthread_cond_destroy(&s->ceiling_cv);
+	free(s->dir);
+	free(s);
+}
+
+struct store *store_open(const char *data_dir, char *err, size_t errlen)
+{
+	struct store *s = calloc(1, sizeof *s);
+	uint64_t last_id = 0;
+
+	if (s == NULL || (s->dir = strdup(data_dir)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(s);
+		return NULL;
+	}
+	s->log_fd = s->lock_fd = -1;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->written_cv, NULL);
+	pthread_cond_init(&s->synced_cv, NULL);
+	pthread_cond_init(&s->ceiling_cv, NULL);
+	read_fault_hook(s);
+
+	s->dir_fd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dir_fd < 0) {
+		snprintf(err, errlen, "data directory %s: %s", data_dir,
+			 strerror(errno));
+		goto fail;
+	}
+	if (lock_dir(s, err, errlen) < 0 ||
+	    open_log(s, &last_id, err, errlen) < 0 ||
+	    reconcile_counter(s, last_id, err, errlen) < 0 ||
+	    start_threads(s, err, errlen) < 0)
+		goto fail;
+	return s;
+fail:
+	store_free(s);
+	return NULL;
+}
+
+void store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+
+	pthread_mutex_lock(&s->mu);
+	s->stopping = 1;
+	pthread_cond_broadcast(&s->written_cv);
+	pthread_cond_broadcast(&s->ceiling_cv);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->sync_thread, NULL);
+	pthread_join(s->counter_thread, NULL);
+
+	if (!s->broken && counter_write(s, s->next_id - 1) == 0)
+		log_info("store: closed %s, last id %" PRIu64, s->dir,
+			 s->next_id - 1);
+	store_free(s);
+}

@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of store on real files in a temporary directory: appends,
+ * the counter, the lock, torn tails at every offset, damage, and write
+ * and sync failures made for real. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "log.h"
+#include "store.h"
+
+static char dir[64];
+static char err[512];
+
+static const char fields[] = "\"employee_name\":\"A\"";
+
+static char *path_of(const char *name)
+{
+	static char path[128];
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	return path;
+}
+
+/* Reads a whole file; returns "" for a missing one. Caller frees. */
+static char *slurp(const char *name)
+{
+	FILE *f = fopen(path_of(name), "rb");
+	char *buf = calloc(1, 1 << 20);
+	size_t n;
+
+	assert_non_null(buf);
+	if (f == NULL)
+		return buf;
+	n = fread(buf, 1, (1 << 20) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void spit(const char *name, const char *text)
+{
+	FILE *f = fopen(path_of(name), "wb");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/assetd-store-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	unsetenv("ASSETD_TEST_FAIL_SYNC");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+static struct store *open_ok(void)
+{
+	struct store *s = store_open(dir, err, sizeof err);
+
+	if (s == NULL)
+		fail_msg("store_open: %s", err);
+	return s;
+}
+
+static uint64_t append_ok(struct store *s)
+{
+	uint64_t id = 0;
+
+	assert_int_equal(store_append(s, "issued", fields, strlen(fields),
+				      &id),
+			 0);
+	return id;
+}
+
+/* Checks the line's shape with the time masked out. */
+static void assert_line(const char *line, uint64_t id)
+{
+	char want[160], got[160];
+	const char *at = strstr(line, "\"at\":\"");
+
+	assert_non_null(at);
+	const char *end = strchr(line, '\n') + 1;
+
+	snprintf(got, sizeof got, "%.*s\"at\":\"T\"%.*s", (int)(at - line),
+		 line, (int)(end - (at + 27)), at + 27);
+	snprintf(want, sizeof want,
+		 "{\"id\":%llu,\"event\":\"issued\",\"at\":\"T\",%s}\n",
+		 (unsigned long long)id, fields);
+	assert_string_equal(got, want);
+	assert_true(at[6 + 4] == '-' && at[6 + 10] == 'T' && at[6 + 19] == 'Z');
+}
+
+static void append_and_reopen(void **state)
+{
+	struct store *s = open_ok();
+	char *log, *counter;
+
+	(void)state;
+	assert_int_equal(append_ok(s), 1);
+	assert_int_equal(append_ok(s), 2);
+	store_close(s);
+
+	log = slurp(STORE_LOG_NAME);
+	assert_line(log, 1);
+	assert_line(strchr(log, '\n') + 1, 2);
+	counter = slurp(STORE_COUNTER_NAME);
+	assert_string_equal(counter, "2\n");
+
+	s = open_ok();
+	assert_int_equal(append_ok(s), 3);
+	store_close(s);
+	free(log);
+	free(counter);
+}
+
+static void counter_reserves_ahead_while_open(void **state)
+{
+	struct store *s = open_ok();
+	char *counter;
+
+	(void)state;
+	append_ok(s);
+	counter = slurp(STORE_COUNTER_NAME);
+	assert_string_equal(counter, "1000\n");
+	store_close(s);
+	free(counter);
+}
+
+static void second_open_refused(void **state)
+{
+	struct store *s = open_ok();
+	char want[160];
+
+	(void)state;
+	assert_null(store_open(dir, err, sizeof err));
+	snprintf(want, sizeof want, "%s is in use by another assetd (lock "
+		 "assetd.lock)", dir);
+	assert_string_equal(err, want);
+	store_close(s);
+}
+
+static void missing_directory_refused(void **state)
+{
+	char want[160];
+
+	(void)state;
+	snprintf(want, sizeof want, "data directory %s/nope: No such file or "
+		 "directory", dir);
+	assert_null(store_open(path_of("nope"), err, sizeof err));
+	assert_string_equal(err, want);
+}
+
+static void no_reuse_after_last_line_removed(void **state)
+{
+	struct store *s = open_ok();
+	char *log, *nl;
+
+	(void)state;
+	append_ok(s);
+	append_ok(s);
+	append_ok(s);
+	store_close(s);
+
+	log = slurp(STORE_LOG_NAME);
+	nl = strchr(strchr(log, '\n') + 1, '\n');
+	nl[1] = '\0';
+	spit(STORE_LOG_NAME, log);
+
+	s = open_ok();
+	assert_int_equal(append_ok(s), 4);
+	store_close(s);
+	free(log);
+}
+
+static void after_crash_ids_skip_the_reservation(void **state)
+{
+	struct store *s = open_ok();
+	char *log;
+
+	(void)state;
+	append_ok(s);
+	append_ok(s);
+	store_close(s);
+	/* What a crash leaves: the log, and the counter's reservation. */
+	spit(STORE_COUNTER_NAME, "1001\n");
+
+	s = open_ok();
+	assert_int_equal(append_ok(s), 1002);
+	store_close(s);
+	log = slurp(STORE_LOG_NAME);
+	assert_non_null(strstr(log, "{\"id\":1002,"));
+	free(log);
+}
+
+static void counter_behind_missing_or_garbage(void **state)
+{
+	struct store *s = open_ok();
+	char want[256];
+
+	(void)state;
+	append_ok(s);
+	append_ok(s);
+	store_close(s);
+
+	spit(STORE_COUNTER_NAME, "1\n");
+	s = open_ok();
+	assert_int_equal(append_ok(s), 3);
+	store_close(s);
+
+	unlink(path_of(STORE_COUNTER_NAME));
+	s = open_ok();
+	assert_int_equal(append_ok(s), 4);
+	store_close(s);
+
+	snprintf(want, sizeof want,
+		 "%s/counter: not a number; if assets.jsonl is complete, "
+		 "delete the counter to continue after the log's last id",
+		 dir);
+	for (int i = 0; i < 3; i++) {
+		spit(STORE_COUNTER_NAME, (const char *[]){"", "x1\n", "12a"}[i]);
+		assert_null(store_open(dir, err, sizeof err));
+		assert_string_equal(err, want);
+	}
+}
+
+/* Writes a second line cut at every length; each start keeps the first
+ * line, sets the cut bytes aside and carries on with the next id. */
+static void torn_tail_at_every_offset(void **state)
+{
+	struct store *s = open_ok();
+	char *whole, *first_end, *second;
+	size_t first_len, second_len;
+
+	(void)state;
+	append_ok(s);
+	append_ok(s);
+	store_close(s);
+	whole = slurp(STORE_LOG_NAME);
+	first_end = strchr(whole, '\n') + 1;
+	first_len = (size_t)(first_end - whole);
+	second = strdup(first_end);
+	second_len = strlen(second);
+
+	for (size_t cut = 1; cut < second_len; cut++) {
+		char *log, *torn, want[512];
+		FILE *f = fopen(path_of(STORE_LOG_NAME), "wb");
+
+		fwrite(whole, 1, first_len, f);
+		fwrite(second, 1, cut, f);
+		fclose(f);
+		spit(STORE_COUNTER_NAME, "1\n");
+		unlink(path_of(STORE_TORN_NAME));
+
+		s = open_ok();
+		log = slurp(STORE_LOG_NAME);
+		assert_int_equal(strlen(log), first_len);
+		assert_memory_equal(log, whole, first_len);
+		torn = slurp(STORE_TORN_NAME);
+		snprintf(want, sizeof want, "%.*s\n", (int)cut, second);
+		assert_string_equal(torn, want);
+		assert_int_equal(append_ok(s), 2);
+		store_close(s);
+		free(log);
+		free(torn);
+	}
+	free(whole);
+	free(second);
+}
+
+static void damaged_middle_line_stops_start(void **state)
+{
+	char want[256];
+
+	(void)state;
+	spit(STORE_LOG_NAME,
+	     "{\"id\":1,\"event\":\"issued\"}\n"
+	     "{\"id\":2,\"event\":\"issued\"\n"
+	     "{\"id\":3,\"event\":\"issued\"}\n");
+	assert_null(store_open(dir, err, sizeof err));
+	snprintf(want, sizeof want, "%s/assets.jsonl:2: ", dir);
+	assert_memory_equal(err, want, strlen(want));
+	assert_non_null(strstr(err, "the log is damaged: restore it from a "
+				    "backup or repair that line by hand"));
+
+	spit(STORE_LOG_NAME, "{\"id\":2,\"event\":\"issued\"}\n"
+			     "{\"id\":2,\"event\":\"issued\"}\n"
+			     "{\"id\":3,\"event\":\"issued\"}\n");
+	assert_null(store_open(dir, err, sizeof err));
+	snprintf(want, sizeof want,
+		 "%s/assets.jsonl:2: id 2 is not above the id before it (2); "
+		 "the log is damaged: restore it from a backup or repair that "
+		 "line by hand",
+		 dir);
+	assert_string_equal(err, want);
+
+	spit(STORE_LOG_NAME, "{\"event\":\"issued\",\"id\":1}\n{}\n");
+	assert_null(store_open(dir, err, sizeof err));
+	snprintf(want, sizeof want,
+		 "%s/assets.jsonl:1: not an event (\"id\" then \"event\"); "
+		 "the log is damaged: restore it from a backup or repair that "
+		 "line by hand",
+		 dir);
+	assert_string_equal(err, want);
+}
+
+/* A file-size limit makes the write fail part way, as a full disk does:
+ * nothing of the line stays, and the same id succeeds once there is
+ * room again. */
+static void full_disk_cuts_back_and_recovers(void **state)
+{
+	struct store *s = open_ok();
+	struct rlimit old, small;
+	struct stat st;
+	uint64_t id = 0;
+
+	(void)state;
+	signal(SIGXFSZ, SIG_IGN);
+	append_ok(s);
+	assert_int_equal(stat(path_of(STORE_LOG_NAME), &st), 0);
+
+	getrlimit(RLIMIT_FSIZE, &old);
+	small = old;
+	small.rlim_cur = (rlim_t)st.st_size + 20;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	assert_int_equal(store_append(s, "issued", fields, strlen(fields), &id),
+			 -1);
+	assert_int_equal(errno, EFBIG);
+	setrlimit(RLIMIT_FSIZE, &old);
+
+	struct stat after;
+	assert_int_equal(stat(path_of(STORE_LOG_NAME), &after), 0);
+	assert_int_equal(after.st_size, st.st_size);
+	assert_false(store_is_broken(s));
+	assert_int_equal(append_ok(s), 2);
+	store_close(s);
+}
+
+static void failed_sync_refuses_until_restart(void **state)
+{
+	struct store *s;
+	uint64_t id = 0;
+
+	(void)state;
+	setenv("ASSETD_TEST_FAIL_SYNC", "2", 1);
+	s = open_ok();
+	unsetenv("ASSETD_TEST_FAIL_SYNC");
+	assert_int_equal(append_ok(s), 1);
+	assert_int_equal(store_append(s, "issued", fields, strlen(fields), &id),
+			 -1);
+	assert_int_equal(errno, EIO);
+	assert_true(store_is_broken(s));
+	assert_int_equal(store_append(s, "issued", fields, strlen(fields), &id),
+			 -1);
+	assert_int_equal(errno, EIO);
+	store_close(s);
+
+	/* The counter kept its reservation: ids go on past it. */
+	s = open_ok();
+	assert_false(store_is_broken(s));
+	assert_int_equal(append_ok(s), 1001);
+	store_close(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(append_and_reopen, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			counter_reserves_ahead_while_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(second_open_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(missing_directory_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			no_reuse_after_last_line_removed, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			after_crash_ids_skip_the_reservation, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			counter_behind_missing_or_garbage, setup, teardown),
+		cmocka_unit_test_setup_teardown(torn_tail_at_every_offset, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			damaged_middle_line_stops_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			full_disk_cuts_back_and_recovers, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			failed_sync_refuses_until_restart, setup, teardown),
+	};
+	log_set_level(LOG_ERROR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
