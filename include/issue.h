@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * issue: the rules of an issue request (POST /api/assets), from a raw
+ * body to a checked record, and the record's fields as they go into the
+ * log. See src/issue.c for the rules and their order.
+ */
+#ifndef ASSETD_ISSUE_H
+#define ASSETD_ISSUE_H
+
+#include <stddef.h>
+
+#include "json.h"
+
+/* Limits, in Unicode code points, after trimming. */
+#define ISSUE_NAME_MAX 200
+#define ISSUE_EMAIL_MAX 254
+#define ISSUE_TYPE_MAX 100
+#define ISSUE_MODEL_MAX 200
+#define ISSUE_COMMENTS_MAX 2000
+
+enum issue_field {
+	ISSUE_NAME,
+	ISSUE_EMAIL,
+	ISSUE_TYPE,
+	ISSUE_MODEL,
+	ISSUE_COMMENTS,
+	ISSUE_FIELDS
+};
+
+struct issue_text {
+	const char *s; /* UTF-8, points into the parsed body's arena */
+	size_t len;
+};
+
+struct issue {
+	struct issue_text field[ISSUE_FIELDS];
+	struct json_object obj; /* owns the text */
+};
+
+/* Bytes enough for the formatted fields of any accepted record. */
+#define ISSUE_FIELDS_CAP                                                      \
+	(6 * (ISSUE_NAME_MAX + ISSUE_EMAIL_MAX + ISSUE_TYPE_MAX +             \
+	      ISSUE_MODEL_MAX + ISSUE_COMMENTS_MAX) +                         \
+	 256)
+
+/*
+ * Checks body[0..len) as an issue request. Returns 0 and fills iss (the
+ * caller frees it with issue_free), or -1 with a one-line message for a
+ * 400 reply in err.
+ */
+int issue_parse(const char *body, size_t len, struct issue *iss, char *err,
+		size_t errlen);
+
+void issue_free(struct issue *iss);
+
+/* Appends the record's members, in log order and without braces, to out:
+ * "employee_name":...,"employee_email":...,"asset_type":...,
+ * "asset_model":...,"comments":... */
+void issue_format(const struct issue *iss, struct json_out *out);
+
+#endif

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * issue: the rules of an issue request.
+ *
+ * A body passes these checks in this order; the first fault is the
+ * reply (400):
+ *   1. it is exactly one JSON object (json_parse_object);
+ *   2. no required field is missing: absent, null, or a string that is
+ *      empty or white space only; all missing ones are named at once, in
+ *      the order name, email, type, model;
+ *   3. no key is given twice;
+ *   4. field by field: a string (comments may also be null or absent),
+ *      no control characters (comments may hold tab, LF and CR), not
+ *      longer than its limit in code points;
+ *   5. the email is local@domain.
+ * White space (ASCII and Unicode spaces) around the four required values
+ * is trimmed before the checks and before storage; comments are kept as
+ * sent. Unknown keys are ignored and never stored.
+ */
+#include "issue.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const field_names[ISSUE_FIELDS] = {
+	"employee_name", "employee_email", "asset_type", "asset_model",
+	"comments"};
+
+static const size_t field_limits[ISSUE_FIELDS] = {
+	ISSUE_NAME_MAX, ISSUE_EMAIL_MAX, ISSUE_TYPE_MAX, ISSUE_MODEL_MAX,
+	ISSUE_COMMENTS_MAX};
+
+static int is_space(uint32_t cp)
+{
+	return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' ||
+	       cp == 0x00A0 || cp == 0x1680 ||
+	       (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
+	       cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
+	       cp == 0x3000 || cp == 0xFEFF;
+}
+
+static int is_control(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+}
+
+/* Length of the UTF-8 sequence that ends at s[len-1]. */
+static size_t last_char_len(const char *s, size_t len)
+{
+	size_t n = 1;
+
+	while (n < len && n < 4 && ((unsigned char)s[len - n] & 0xC0) == 0x80)
+		n++;
+	return n;
+}
+
+/* Narrows t to drop white space at both ends. t is valid UTF-8. */
+static void trim(struct issue_text *t)
+{
+	uint32_t cp;
+	int n;
+
+	while (t->len > 0 && (n = json_utf8_decode(t->s, t->len, &cp)) > 0 &&
+	       is_space(cp)) {
+		t->s += n;
+		t->len -= (size_t)n;
+	}
+	while (t->len > 0) {
+		size_t k = last_char_len(t->s, t->len);
+
+		if (json_utf8_decode(t->s + t->len - k, k, &cp) != (int)k ||
+		    !is_space(cp))
+			break;
+		t->len -= k;
+	}
+}
+
+static const struct json_member *find(const struct json_object *obj,
+				      const char *key)
+{
+	for (size_t i = 0; i < obj->count; i++) {
+		if (strcmp(obj->members[i].key, key) == 0)
+			return &obj->members[i];
+	}
+	return NULL;
+}
+
+static int is_present(const struct json_member *m)
+{
+	struct issue_text t;
+
+	if (m == NULL || m->type == JSON_NULL)
+		return 0;
+	if (m->type != JSON_STRING)
+		return 1;
+	t.s = m->str;
+	t.len = m->str_len;
+	trim(&t);
+	return t.len > 0;
+}
+
+static int check_missing(const struct json_object *obj, char *err,
+			 size_t errlen)
+{
+	size_t n = 0;
+	int missing = 0;
+
+	for (int f = ISSUE_NAME; f <= ISSUE_MODEL; f++) {
+		if (is_present(find(obj, field_names[f])))
+			continue;
+		n += (size_t)snprintf(err + n, errlen - n, "%s%s",
+				      missing ? ", " : "Missing fields: ",
+				      field_names[f]);
+		missing = 1;
+		if (n >= errlen)
+			break;
+	}
+	return missing ? -1 : 0;
+}
+
+/* Writes at most 64 bytes of key, cut at a character boundary. */
+static void name_key(const struct json_member *m, char *err, size_t errlen)
+{
+	size_t n = m->key_len;
+
+	while (n > 64)
+		n -= last_char_len(m->key, n);
+	snprintf(err, errlen, "key \"%.*s\" is given more than once", (int)n,
+		 m->key);
+}
+
+static int check_duplicates(const struct json_object *obj, char *err,
+			    size_t errlen)
+{
+	for (size_t i = 1; i < obj->count; i++) {
+		for (size_t j = 0; j < i; j++) {
+			if (obj->members[i].key_len == obj->members[j].key_len &&
+			    memcmp(obj->members[i].key, obj->members[j].key,
+				   obj->members[i].key_len) == 0) {
+				name_key(&obj->members[i], err, errlen);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Checks one present string field's characters and length. */
+static int check_text(int f, const struct issue_text *t, char *err,
+		      size_t errlen)
+{
+	size_t chars = 0;
+	uint32_t cp;
+
+	for (size_t i = 0; i < t->len; chars++) {
+		int n = json_utf8_decode(t->s + i, t->len - i, &cp);
+
+		if (n < 0) {
+			snprintf(err, errlen, "%s is not valid UTF-8",
+				 field_names[f]);
+			return -1;
+		}
+		if (is_control(cp) && !(f == ISSUE_COMMENTS &&
+					(cp == '\t' || cp == '\n' ||
+					 cp == '\r'))) {
+			snprintf(err, errlen,
+				 "%s must not contain control characters%s",
+				 field_names[f],
+				 f == ISSUE_COMMENTS
+					 ? " other than tab and line breaks"
+					 : "");
+			return -1;
+		}
+		i += (size_t)n;
+	}
+	if (chars > field_limits[f]) {
+		snprintf(err, errlen, "%s is longer than %zu characters",
+			 field_names[f], field_limits[f]);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_field(struct issue *iss, int f, char *err, size_t errlen)
+{
+	const struct json_member *m = find(&iss->obj, field_names[f]);
+	struct issue_text *t = &iss->field[f];
+
+	t->s = "";
+	t->len = 0;
+	if (m == NULL || (f == ISSUE_COMMENTS && m->type == JSON_NULL))
+		return 0;
+	if (m->type != JSON_STRING) {
+		snprintf(err, errlen, "%s must be a string", field_names[f]);
+		return -1;
+	}
+	t->s = m->str;
+	t->len = m->str_len;
+	if (f != ISSUE_COMMENTS)
+		trim(t);
+	return check_text(f, t, err, errlen);
+}
+
+/* local@domain: one '@', no white space, a dot in the domain and no
+ * empty labels. Control characters were refused already. */
+static int check_email(const struct issue_text *t, char *err, size_t errlen)
+{
+	const char *at = memchr(t->s, '@', t->len);
+	const char *domain, *end = t->s + t->len;
+	uint32_t cp;
+	int ok = at != NULL && at > t->s && memchr(at + 1, '@',
+						   (size_t)(end - at - 1)) == NULL;
+
+	for (size_t i = 0; ok && i < t->len;) {
+		int n = json_utf8_decode(t->s + i, t->len - i, &cp);
+
+		ok = n > 0 && !is_space(cp);
+		i += n > 0 ? (size_t)n : 1;
+	}
+	if (ok) {
+		domain = at + 1;
+		ok = domain < end && *domain != '.' && end[-1] != '.' &&
+		     memchr(domain, '.', (size_t)(end - domain)) != NULL &&
+		     memmem(domain, (size_t)(end - domain), "..", 2) == NULL;
+	}
+	if (!ok) {
+		snprintf(err, errlen,
+			 "employee_email must be an address like "
+			 "name@example.com");
+		return -1;
+	}
+	return 0;
+}
+
+int issue_parse(const char *body, size_t len, struct issue *iss, char *err,
+		size_t errlen)
+{
+	memset(iss, 0, sizeof *iss);
+	if (json_parse_object(body, len, &iss->obj, err, errlen) < 0)
+		return -1;
+
+	if (check_missing(&iss->obj, err, errlen) < 0 ||
+	    check_duplicates(&iss->obj, err, errlen) < 0)
+		goto fail;
+
+	for (int f = 0; f < ISSUE_FIELDS; f++) {
+		if (check_field(iss, f, err, errlen) < 0)
+			goto fail;
+	}
+	if (check_email(&iss->field[ISSUE_EMAIL], err, errlen) < 0)
+		goto fail;
+	return 0;
+
+fail:
+	issue_free(iss);
+	return -1;
+}
+
+void issue_free(struct issue *iss)
+{
+	json_object_free(&iss->obj);
+	memset(iss, 0, sizeof *iss);
+}
+
+void issue_format(const struct issue *iss, struct json_out *out)
+{
+	for (int f = 0; f < ISSUE_FIELDS; f++) {
+		if (f > 0)
+			json_out_raw(out, ",", 1);
+		json_out_raw(out, "\"", 1);
+		json_out_raw(out, field_names[f], strlen(field_names[f]));
+		json_out_raw(out, "\":", 2);
+		json_out_string(out, iss->field[f].s, iss->field[f].len);
+	}
+}

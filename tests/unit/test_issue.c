@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of issue: every rule of an issue request, and the fields
+ * as they are written to the log. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "issue.h"
+
+#define OK_BODY                                                        \
+	"{\"employee_name\":\"Ada\",\"employee_email\":\"ada@example.com\","  \
+	"\"asset_type\":\"laptop\",\"asset_model\":\"X1\""
+
+static char err[512];
+
+static int check(const char *body)
+{
+	struct issue iss;
+	int rc;
+
+	err[0] = '\0';
+	rc = issue_parse(body, strlen(body), &iss, err, sizeof err);
+	if (rc == 0)
+		issue_free(&iss);
+	return rc;
+}
+
+static void refused(const char *body, const char *message)
+{
+	assert_int_equal(check(body), -1);
+	assert_string_equal(err, message);
+}
+
+static void formatted(const char *body, const char *fields)
+{
+	struct issue iss;
+	char buf[ISSUE_FIELDS_CAP];
+	struct json_out out;
+
+	assert_int_equal(issue_parse(body, strlen(body), &iss, err, sizeof err),
+			 0);
+	json_out_init(&out, buf, sizeof buf);
+	issue_format(&iss, &out);
+	assert_false(out.overflow);
+	assert_int_equal(out.len, strlen(fields));
+	assert_memory_equal(out.buf, fields, out.len);
+	issue_free(&iss);
+}
+
+static void accepted_and_formatted(void **state)
+{
+	(void)state;
+	formatted(OK_BODY "}",
+		  "\"employee_name\":\"Ada\",\"employee_email\":"
+		  "\"ada@example.com\",\"asset_type\":\"laptop\","
+		  "\"asset_model\":\"X1\",\"comments\":\"\"");
+	formatted(OK_BODY ",\"comments\":\"a\\n\\\"b\\\"\",\"x\":[1]}",
+		  "\"employee_name\":\"Ada\",\"employee_email\":"
+		  "\"ada@example.com\",\"asset_type\":\"laptop\","
+		  "\"asset_model\":\"X1\",\"comments\":\"a\\n\\\"b\\\"\"");
+}
+
+static void trimmed(void **state)
+{
+	(void)state;
+	formatted("{\"employee_name\":\" \\tAda\\u00a0\","
+		  "\"employee_email\":\"\\u3000ada@example.com \","
+		  "\"asset_type\":\"laptop\",\"asset_model\":\"X1\","
+		  "\"comments\":\" c \"}",
+		  "\"employee_name\":\"Ada\",\"employee_email\":"
+		  "\"ada@example.com\",\"asset_type\":\"laptop\","
+		  "\"asset_model\":\"X1\",\"comments\":\" c \"");
+}
+
+static void missing(void **state)
+{
+	(void)state;
+	refused("{}", "Missing fields: employee_name, employee_email, "
+		      "asset_type, asset_model");
+	refused("{\"employee_name\":null,\"employee_email\":\"\","
+		"\"asset_type\":\"  \",\"asset_model\":\"X\"}",
+		"Missing fields: employee_name, employee_email, asset_type");
+	refused("{\"employee_name\":5}",
+		"Missing fields: employee_email, asset_type, asset_model");
+}
+
+static void not_a_string(void **state)
+{
+	(void)state;
+	refused(OK_BODY ",\"comments\":1}", "comments must be a string");
+	refused("{\"employee_name\":[],\"employee_email\":\"a@b.c\","
+		"\"asset_type\":\"t\",\"asset_model\":\"m\"}",
+		"employee_name must be a string");
+	assert_int_equal(check(OK_BODY ",\"comments\":null}"), 0);
+}
+
+static void duplicate_keys(void **state)
+{
+	(void)state;
+	refused(OK_BODY ",\"asset_model\":\"Y\"}",
+		"key \"asset_model\" is given more than once");
+	refused(OK_BODY ",\"asset\\u005fmodel\":\"Y\"}",
+		"key \"asset_model\" is given more than once");
+	refused(OK_BODY ",\"k\":1,\"k\":2}",
+		"key \"k\" is given more than once");
+}
+
+static void control_characters(void **state)
+{
+	(void)state;
+	refused("{\"employee_name\":\"A\\u0007\",\"employee_email\":\"a@b.c\","
+		"\"asset_type\":\"t\",\"asset_model\":\"m\"}",
+		"employee_name must not contain control characters");
+	refused("{\"employee_name\":\"A\",\"employee_email\":\"a@b.c\","
+		"\"asset_type\":\"t\\u0085\",\"asset_model\":\"m\"}",
+		"asset_type must not contain control characters");
+	refused(OK_BODY ",\"comments\":\"\\u001b[31m\"}",
+		"comments must not contain control characters other than tab "
+		"and line breaks");
+	assert_int_equal(check(OK_BODY ",\"comments\":\"a\\tb\\r\\nc\"}"), 0);
+}
+
+static void body_with(const char *field, const char *value, char *out,
+		      size_t cap)
+{
+	snprintf(out, cap,
+		 "{\"employee_name\":\"%s\",\"employee_email\":\"%s\","
+		 "\"asset_type\":\"%s\",\"asset_model\":\"%s\","
+		 "\"comments\":\"%s\"}",
+		 strcmp(field, "employee_name") ? "A" : value,
+		 strcmp(field, "employee_email") ? "a@b.c" : value,
+		 strcmp(field, "asset_type") ? "t" : value,
+		 strcmp(field, "asset_model") ? "m" : value,
+		 strcmp(field, "comments") ? "" : value);
+}
+
+/* value of n copies of the UTF-8 text ch */
+static void repeat(char *out, const char *ch, size_t n)
+{
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		strcat(out, ch);
+}
+
+static void lengths_in_code_points(void **state)
+{
+	static const struct {
+		const char *field;
+		size_t limit;
+	} f[] = {{"employee_name", 200},
+		 {"asset_type", 100},
+		 {"asset_model", 200},
+		 {"comments", 2000}};
+	static char value[8200], body[9000], want[100];
+
+	(void)state;
+	for (size_t i = 0; i < 4; i++) {
+		repeat(value, "\xc3\xa9", f[i].limit);
+		body_with(f[i].field, value, body, sizeof body);
+		assert_int_equal(check(body), 0);
+		repeat(value, "\xf0\x9f\x98\x80", f[i].limit + 1);
+		body_with(f[i].field, value, body, sizeof body);
+		snprintf(want, sizeof want, "%s is longer than %zu characters",
+			 f[i].field, f[i].limit);
+		refused(body, want);
+	}
+	repeat(value, "a", 250);
+	strcat(value, "@b.c");
+	body_with("employee_email", value, body, sizeof body);
+	assert_int_equal(check(body), 0);
+	strcat(value, "d");
+	body_with("employee_email", value, body, sizeof body);
+	refused(body, "employee_email is longer than 254 characters");
+}
+
+static void email_shapes(void **state)
+{
+	static const char *const bad[] = {
+		"a", "a@", "@b.c", "a@b", "a@b@c.d", "a b@c.d", "a@b..c",
+		"a@.b.c", "a@b.c.", "a\\u00a0b@c.d", "a@b.c\\u2003x"};
+	static const char *const good[] = {"a@b.c", "z\xc3\xb6@b\xc3\xa4.de",
+					   "x.y+z@s.example.co.uk"};
+	char body[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		body_with("employee_email", bad[i], body, sizeof body);
+		refused(body, "employee_email must be an address like "
+			      "name@example.com");
+	}
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+		body_with("employee_email", good[i], body, sizeof body);
+		assert_int_equal(check(body), 0);
+	}
+}
+
+static void json_faults_come_first(void **state)
+{
+	(void)state;
+	refused("", "body is empty; expected a JSON object");
+	refused("[]", "body must be a JSON object");
+	assert_int_equal(check("{\"employee_name\":5,}"), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(accepted_and_formatted),
+		cmocka_unit_test(trimmed),
+		cmocka_unit_test(missing),
+		cmocka_unit_test(not_a_string),
+		cmocka_unit_test(duplicate_keys),
+		cmocka_unit_test(control_characters),
+		cmocka_unit_test(lengths_in_code_points),
+		cmocka_unit_test(email_shapes),
+		cmocka_unit_test(json_faults_come_first),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
