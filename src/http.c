@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * http: CivetWeb glue. Every request flows one way:
+ *
+ *   route (exact path, method) -> framing -> body (deadline, cap)
+ *     -> issue_parse -> store_append -> 201
+ *
+ * and every reply, CivetWeb's own errors included, is application/json
+ * with a Content-Length, so keep-alive and pipelining work.
+ *
+ * Invariants:
+ * - Nothing reaches the store unless the framing was unambiguous and the
+ *   whole declared body arrived in time.
+ * - A reply sent before the body was fully read closes the connection,
+ *   so unread body bytes are never parsed as a next request.
+ * - No files are served: document_root is never set.
+ * - Request bodies are never logged: they hold personal data.
+ *
+ * CivetWeb 1.15 accepts framing that RFC 9112 says to reject (see
+ * docs/LIMITS.md); the checks in check_framing() close those gaps.
+ */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <civetweb.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "issue.h"
+#include "json.h"
+#include "log.h"
+
+#define ERR_MAX 256
+
+struct http_server {
+	struct mg_context *ctx;
+	struct store *store;
+	size_t max_body;
+	unsigned timeout_ms;
+	int port;
+	in_addr_t listen_ip; /* network order */
+	atomic_int in_flight;
+	atomic_int draining;
+};
+
+/* ---- Replies ---- */
+
+struct header {
+	const char *name;
+	const char *value;
+};
+
+/* Whether the connection may stay open after this reply: HTTP/1.1
+ * unless the client asked to close, HTTP/1.0 only if it asked to keep. */
+static int client_keeps_alive(struct mg_connection *conn)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	const char *c = mg_get_header(conn, "Connection");
+
+	if (ri == NULL || ri->http_version == NULL)
+		return 0;
+	if (strcmp(ri->http_version, "1.1") == 0)
+		return c == NULL || strcasecmp(c, "close") != 0;
+	return c != NULL && strcasecmp(c, "keep-alive") == 0;
+}
+
+/*
+ * Writes a whole reply. The status line and headers are written here
+ * rather than with mg_response_header_*(), which refuse to start once
+ * anything was sent (an interim 100 Continue, for one).
+ */
+static void send_reply(struct mg_connection *conn, int status,
+		       const char *body, size_t len, const struct header *extra,
+		       int close)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	int head_only = ri != NULL && ri->request_method != NULL &&
+			strcmp(ri->request_method, "HEAD") == 0;
+
+	char line[128] = "";
+
+	if (close || !client_keeps_alive(conn)) {
+		close = 1;
+		mg_disable_connection_keep_alive(conn);
+	}
+	if (extra != NULL)
+		snprintf(line, sizeof line, "%s: %s\r\n", extra->name,
+			 extra->value);
+	mg_printf(conn,
+		  "HTTP/1.1 %d %s\r\n"
+		  "Content-Type: application/json\r\n"
+		  "Content-Length: %zu\r\n"
+		  "Cache-Control: no-store\r\n"
+		  "X-Content-Type-Options: nosniff\r\n"
+		  "%s"
+		  "Connection: %s\r\n\r\n",
+		  status, mg_get_response_code_text(conn, status), len, line,
+		  close ? "close" : "keep-alive");
+	if (!head_only)
+		mg_write(conn, body, len);
+}
+
+/* Sends {"error":msg}. Returns status, for CivetWeb's access log. */
+static int send_error(struct mg_connection *conn, int status,
+		      const char *msg, const struct header *extra, int close)
+{
+	char buf[ERR_MAX * 6 + 32];
+	struct json_out out;
+
+	json_out_init(&out, buf, sizeof buf);
+	json_out_raw(&out, "{\"error\":", 9);
+	json_out_string(&out, msg, strlen(msg));
+	json_out_raw(&out, "}", 1);
+	send_reply(conn, status, out.buf, out.len, extra, close);
+	return status;
+}
+
+/* CivetWeb's own errors (malformed requests, oversized headers) as JSON. */
+static int on_http_error(struct mg_connection *conn, int status,
+			 const char *msg)
+{
+	const char *text;
+
+	(void)msg; /* may quote the request; ours are fixed texts */
+	switch (status) {
+	case 400:
+		text = "malformed HTTP request";
+		break;
+	case 411: /* CivetWeb's word for a Content-Length it cannot read */
+		status = 400;
+		text = "Content-Length is not a valid number";
+		break;
+	case 413:
+		text = "request headers are too large";
+		break;
+	case 505:
+		text = "HTTP version not supported; use HTTP/1.1";
+		break;
+	default:
+		text = "the request could not be handled";
+		break;
+	}
+	send_error(conn, status, text, NULL, 1);
+	return 0;
+}
+
+static int on_log_message(const struct mg_connection *conn,
+			  const char *message)
+{
+	(void)conn;
+	log_warn("http: %s", message);
+	return 1;
+}
+
+/* ---- Framing ---- */
+
+static int is_digits(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Checks how the body is delimited, from the raw headers. Returns 0 and
+ * sets *declared (-1 when chunked), or an HTTP status with err set.
+ */
+static int check_framing(const struct mg_request_info *ri,
+			 long long *declared, char *err, size_t errlen)
+{
+	const char *cl = NULL, *te = NULL;
+	int cl_count = 0, te_count = 0;
+
+	if (ri->num_headers >= MG_MAX_HEADERS) {
+		snprintf(err, errlen, "too many header fields (limit %d)",
+			 MG_MAX_HEADERS - 1);
+		return 431;
+	}
+	for (int i = 0; i < ri->num_headers; i++) {
+		const char *name = ri->http_headers[i].name;
+
+		if (strpbrk(name, " \t") != NULL || *name == '\0') {
+			snprintf(err, errlen, "malformed header field name");
+			return 400;
+		}
+		if (strcasecmp(name, "Content-Length") == 0) {
+			cl = ri->http_headers[i].value;
+			cl_count++;
+		} else if (strcasecmp(name, "Transfer-Encoding") == 0) {
+			te = ri->http_headers[i].value;
+			te_count++;
+		}
+	}
+	if (cl_count > 1) {
+		snprintf(err, errlen, "more than one Content-Length header");
+		return 400;
+	}
+	if (cl_count && te_count) {
+		snprintf(err, errlen, "Content-Length together with "
+				      "Transfer-Encoding is ambiguous");
+		return 400;
+	}
+	if (te_count > 1 || (te && strcasecmp(te, "chunked") != 0)) {
+		snprintf(err, errlen,
+			 "Transfer-Encoding must be exactly 'chunked'");
+		return 400;
+	}
+	if (te) {
+		*declared = -1;
+		return 0;
+	}
+	if (cl == NULL) {
+		snprintf(err, errlen, "a body needs Content-Length or "
+				      "chunked Transfer-Encoding");
+		return 411;
+	}
+	if (!is_digits(cl) || strlen(cl) > 18) {
+		snprintf(err, errlen, "Content-Length is not a valid number");
+		return 400;
+	}
+	*declared = strtoll(cl, NULL, 10);
+	return 0;
+}
+
+/* ---- The body ---- */
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Answers Expect before the body is read. Returns 0 or a status. */
+static int answer_expect(struct mg_connection *conn,
+			 const struct mg_request_info *ri, char *err,
+			 size_t errlen)
+{
+	const char *expect = mg_get_header(conn, "Expect");
+
+	if (expect == NULL)
+		return 0;
+	if (strcasecmp(expect, "100-continue") != 0) {
+		snprintf(err, errlen, "only 'Expect: 100-continue' is "
+				      "supported");
+		return 417;
+	}
+	if (strcmp(ri->http_version, "1.1") == 0)
+		mg_printf(conn, "HTTP/1.1 100 Continue\r\n\r\n");
+	return 0;
+}
+
+/*
+ * Reads the whole body into a buffer the caller frees. declared is the
+ * Content-Length, or -1 for chunked. Returns 0, or a status with err set.
+ *
+ * Limit: the body is read one byte per mg_read() call, because CivetWeb
+ * 1.15 keeps reading until a call's whole length arrives, however slowly;
+ * small calls let the deadline be checked between bytes. Bytes that came
+ * with the headers cost no system call; others cost one each.
+ */
+static int read_body(struct http_server *srv, struct mg_connection *conn,
+		     long long declared, char **body, size_t *len, char *err,
+		     size_t errlen)
+{
+	size_t cap = declared < 0 ? srv->max_body + 1 : (size_t)declared;
+	long long deadline = now_ms() + srv->timeout_ms;
+	char *buf = malloc(cap + 1);
+	size_t got = 0;
+
+	if (buf == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return 503;
+	}
+	while (got < cap) {
+		int n = mg_read(conn, buf + got, 1);
+
+		if (n < 0 && declared < 0) {
+			snprintf(err, errlen, "malformed chunked body");
+			goto fail_400;
+		}
+		if (n <= 0)
+			break; /* the client stopped sending */
+		got++;
+		if (now_ms() > deadline) {
+			free(buf);
+			snprintf(err, errlen,
+				 "request body took longer than %u ms",
+				 srv->timeout_ms);
+			return 408;
+		}
+	}
+	if (declared < 0 && got > srv->max_body) {
+		free(buf);
+		snprintf(err, errlen, "request body is larger than %zu bytes",
+			 srv->max_body);
+		return 413;
+	}
+	if (declared >= 0 && got < (size_t)declared) {
+		snprintf(err, errlen, "request body ended after %zu of %lld "
+				      "bytes", got, declared);
+		goto fail_400;
+	}
+	buf[got] = '\0';
+	*body = buf;
+	*len = got;
+	return 0;
+
+fail_400:
+	free(buf);
+	return 400;
+}
+
+/* ---- POST /api/assets ---- */
+
+static int issue_reply(struct mg_connection *conn, uint64_t id)
+{
+	char body[96], location[48];
+	struct header loc = {"Location", location};
+	int n;
+
+	snprintf(location, sizeof location, "/api/assets/%" PRIu64, id);
+	n = snprintf(body, sizeof body,
+		     "{\"message\":\"Asset issued\",\"id\":%" PRIu64 "}", id);
+	send_reply(conn, 201, body, (size_t)n, &loc, 0);
+	return 201;
+}
+
+static int store_error(struct mg_connection *conn, int saved_errno)
+{
+	const char *msg;
+
+	if (saved_errno == EIO)
+		msg = "the log cannot be written safely; nothing was issued; "
+		      "the server needs a restart";
+	else if (saved_errno == ESHUTDOWN)
+		msg = "the server is shutting down; nothing was issued";
+	else
+		msg = "the log cannot be written (disk full?); nothing was "
+		      "issued; try again later";
+	return send_error(conn, 503, msg, NULL, 0);
+}
+
+static int post_asset(struct http_server *srv, struct mg_connection *conn)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	char err[ERR_MAX];
+	char *body = NULL, *fields = NULL;
+	long long declared = 0;
+	size_t len = 0;
+	struct issue iss;
+	struct json_out out;
+	uint64_t id;
+	int status;
+
+	status = check_framing(ri, &declared, err, sizeof err);
+	if (status == 0 && declared > (long long)srv->max_body) {
+		snprintf(err, sizeof err,
+			 "request body is larger than %zu bytes",
+			 srv->max_body);
+		status = 413;
+	}
+	if (status == 0)
+		status = answer_expect(conn, ri, err, sizeof err);
+	if (status == 0)
+		status = read_body(srv, conn, declared, &body, &len, err,
+				   sizeof err);
+	if (status != 0)
+		return send_error(conn, status, err, NULL, 1);
+
+	if (issue_parse(body, len, &iss, err, sizeof err) < 0) {
+		status = send_error(conn, 400, err, NULL, 0);
+		goto out;
+	}
+
+	fields = malloc(ISSUE_FIELDS_CAP);
+	if (fields == NULL) {
+		status = send_error(conn, 503, "out of memory", NULL, 0);
+		goto out_issue;
+	}
+	json_out_init(&out, fields, ISSUE_FIELDS_CAP);
+	issue_format(&iss, &out);
+	if (store_append(srv->store, "issued", out.buf, out.len, &id) < 0)
+		status = store_error(conn, errno);
+	else
+		status = issue_reply(conn, id);
+
+out_issue:
+	issue_free(&iss);
+out:
+	free(fields);
+	free(body);
+	return status;
+}
+
+/* ---- Routing ---- */
+
+static int route(struct http_server *srv, struct mg_connection *conn)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	const char *path = ri->local_uri_raw ? ri->local_uri_raw : "";
+	struct header allow = {"Allow", "POST"};
+
+	if (strcmp(path, "/api/assets") != 0)
+		return send_error(conn, 404, "no such endpoint", NULL, 0);
+	if (strcmp(ri->request_method, "POST") != 0)
+		return send_error(conn, 405, "method not allowed; use POST",
+				  &allow, 0);
+	return post_asset(srv, conn);
+}
+
+static int on_request(struct mg_connection *conn, void *data)
+{
+	struct http_server *srv = data;
+	int status;
+
+	atomic_fetch_add(&srv->in_flight, 1);
+	if (atomic_load(&srv->draining))
+		status = send_error(conn, 503, "the server is shutting down",
+				    NULL, 1);
+	else
+		status = route(srv, conn);
+	atomic_fetch_sub(&srv->in_flight, 1);
+	return status;
+}
+
+/* ---- Start and stop ---- */
+
+static int start_context(struct http_server *srv, const struct config *cfg,
+			 char *err, size_t errlen)
+{
+	char threads[16], timeout[16];
+	const char *options[] = {
+		"listening_ports", cfg->listen,
+		"num_threads", threads,
+		"request_timeout_ms", timeout,
+		"enable_keep_alive", "yes",
+		"keep_alive_timeout_ms", timeout,
+		"access_log_file", cfg->access_log[0] ? cfg->access_log : NULL,
+		NULL, NULL};
+	struct mg_callbacks callbacks = {0};
+	struct mg_init_data init = {0};
+	struct mg_error_data error = {0};
+	char why[256] = "";
+
+	snprintf(threads, sizeof threads, "%u", cfg->threads);
+	snprintf(timeout, sizeof timeout, "%u", cfg->request_timeout_ms);
+	if (!cfg->access_log[0])
+		options[10] = NULL;
+	callbacks.http_error = on_http_error;
+	callbacks.log_message = on_log_message;
+	init.callbacks = &callbacks;
+	init.user_data = srv;
+	init.configuration_options = options;
+	error.text = why;
+	error.text_buffer_size = sizeof why;
+
+	srv->ctx = mg_start2(&init, &error);
+	if (srv->ctx == NULL) {
+		snprintf(err, errlen, "cannot listen on %s: %s", cfg->listen,
+			 why[0] ? why : "unknown error");
+		return -1;
+	}
+	mg_set_request_handler(srv->ctx, "/", on_request, srv);
+	return 0;
+}
+
+/* The IPv4 address of "a.b.c.d:port", checked by config already. */
+static in_addr_t listen_address(const char *listen)
+{
+	char host[INET_ADDRSTRLEN] = "";
+	struct in_addr addr = {0};
+	size_t n = (size_t)(strrchr(listen, ':') - listen);
+
+	if (n < sizeof host) {
+		memcpy(host, listen, n);
+		host[n] = '\0';
+		inet_pton(AF_INET, host, &addr);
+	}
+	return addr.s_addr;
+}
+
+struct http_server *http_start(const struct config *cfg, struct store *st,
+			       char *err, size_t errlen)
+{
+	struct http_server *srv = calloc(1, sizeof *srv);
+	struct mg_server_port ports[1];
+
+	if (srv == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	srv->store = st;
+	srv->listen_ip = listen_address(cfg->listen);
+	srv->max_body = cfg->max_body_bytes;
+	srv->timeout_ms = cfg->request_timeout_ms;
+
+	mg_init_library(0);
+	if (start_context(srv, cfg, err, errlen) < 0) {
+		mg_exit_library();
+		free(srv);
+		return NULL;
+	}
+	if (mg_get_server_ports(srv->ctx, 1, ports) == 1)
+		srv->port = ports[0].port;
+	return srv;
+}
+
+int http_port(const struct http_server *srv)
+{
+	return srv->port;
+}
+
+/*
+ * CivetWeb's accept loop looks at its stop flag only between polls of
+ * up to two seconds. Once mg_stop() has set the flag, one connection to
+ * our own port wakes the loop so the stop is prompt.
+ */
+static void *poke_listener(void *arg)
+{
+	struct http_server *srv = arg;
+	struct sockaddr_in addr = {.sin_family = AF_INET};
+	int fd;
+
+	usleep(50 * 1000);
+	addr.sin_port = htons((uint16_t)srv->port);
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (srv->listen_ip != INADDR_ANY)
+		addr.sin_addr.s_addr = srv->listen_ip;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		(void)connect(fd, (struct sockaddr *)&addr, sizeof addr);
+		close(fd);
+	}
+	return NULL;
+}
+
+void http_stop(struct http_server *srv)
+{
+	pthread_t poker;
+	long long give_up;
+
+	if (srv == NULL)
+		return;
+
+	atomic_store(&srv->draining, 1);
+	give_up = now_ms() + 2LL * srv->timeout_ms + 1000;
+	while (atomic_load(&srv->in_flight) > 0 && now_ms() < give_up)
+		usleep(10 * 1000);
+	if (atomic_load(&srv->in_flight) > 0)
+		log_warn("http: stopping with %d requests still in flight",
+			 atomic_load(&srv->in_flight));
+
+	int poked = pthread_create(&poker, NULL, poke_listener, srv) == 0;
+	mg_stop(srv->ctx);
+	if (poked)
+		pthread_join(poker, NULL);
+	mg_exit_library();
+	free(srv);
+}
