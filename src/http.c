@@ -185,6 +185,7 @@ static int check_framing(const struct mg_request_info *ri,
 	const char *cl = NULL, *te = NULL;
 	int cl_count = 0, te_count = 0;
 
+	/* Limit: 63 fields, because CivetWeb drops the 65th on silently. */
 	if (ri->num_headers >= MG_MAX_HEADERS) {
 		snprintf(err, errlen, "too many header fields (limit %d)",
 			 MG_MAX_HEADERS - 1);
@@ -550,6 +551,8 @@ static void *poke_listener(void *arg)
 	return NULL;
 }
 
+/* Limit: connections are still accepted while draining (and answered
+ * 503), because CivetWeb 1.15 cannot stop accepting on its own. */
 void http_stop(struct http_server *srv)
 {
 	pthread_t poker;

@@ -129,6 +129,7 @@ static void name_key(const struct json_member *m, char *err, size_t errlen)
 		 m->key);
 }
 
+/* Limit: only top-level keys, because only they are read. */
 static int check_duplicates(const struct json_object *obj, char *err,
 			    size_t errlen)
 {

@@ -50,7 +50,9 @@
 #include "json.h"
 #include "log.h"
 
-/* Ids reserved per counter write; see the invariants above. */
+/* Ids reserved per counter write; see the invariants above.
+ * Limit: after a crash up to this many ids are skipped, because the
+ * counter is not synced once per id. */
 #define COUNTER_RESERVE 1000
 
 struct store {
@@ -448,7 +450,9 @@ struct scan {
 	unsigned long lines;
 };
 
-/* Checks every line of map[0..len). Returns 0 (a torn tail, if any,
+/* Checks every line of map[0..len). Limit: start-up time grows with the
+ * log, because the log is the record of truth and no index is trusted
+ * over it. Returns 0 (a torn tail, if any,
  * starts at sc->good), or -1 with err naming the bad line. */
 static int scan_log(struct store *s, const char *map, size_t len,
 		    struct scan *sc, char *err, size_t errlen)

@@ -1,0 +1,232 @@
+# SPDX-License-Identifier: MIT
+"""The log and the counter seen from outside: concurrency, restarts,
+recovery, one owner per directory, clean stops and failing disks."""
+import json
+import os
+import resource
+import shutil
+import signal
+import socket
+import tempfile
+import threading
+import time
+import unittest
+from concurrent.futures import ThreadPoolExecutor
+
+from harness import GOOD, Server, ServerTest, parse_responses, post_bytes
+
+BODY = json.dumps(GOOD).encode()
+
+
+class Concurrency(ServerTest):
+    def test_8_clients_200_each(self):
+        def client(n):
+            ids = []
+            for i in range(200):
+                status, _, body = self.server.post(
+                    dict(GOOD, comments="client %d request %d" % (n, i)))
+                self.assertEqual(status, 201)
+                ids.append(body["id"])
+            return ids
+
+        with ThreadPoolExecutor(8) as pool:
+            got = [i for ids in pool.map(client, range(8)) for i in ids]
+        self.assertEqual(sorted(got), list(range(1, 1601)))
+        recs = self.server.records()
+        self.assertEqual([r["id"] for r in recs], list(range(1, 1601)))
+        self.assertEqual(len({r["comments"] for r in recs}), 1600)
+        with open(self.server.log_path, "rb") as f:
+            self.assertEqual(f.read().count(b"\n"), 1600)
+
+
+class Lifecycle(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="assetd-e2e-")
+        self.servers = []
+
+    def tearDown(self):
+        for s in self.servers:
+            s.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def start(self, **kw):
+        s = Server(data_dir=self.dir, **kw)
+        self.servers.append(s)
+        return s.start()
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def read(self, name):
+        with open(self.path(name), "rb") as f:
+            return f.read()
+
+    def test_restart_continues_ids_and_counter_is_exact(self):
+        s = self.start()
+        for _ in range(3):
+            s.post(GOOD)
+        self.assertEqual(s.stop(), 0)
+        self.assertEqual(self.read("counter"), b"3\n")
+        s = self.start()
+        self.assertEqual(s.post(GOOD)[2]["id"], 4)
+
+    def test_no_id_reuse_after_last_line_removed(self):
+        s = self.start()
+        for _ in range(3):
+            s.post(GOOD)
+        s.stop()
+        lines = self.read("assets.jsonl").splitlines(keepends=True)
+        with open(self.path("assets.jsonl"), "wb") as f:
+            f.writelines(lines[:2])
+        s = self.start()
+        self.assertEqual(s.post(GOOD)[2]["id"], 4)
+        self.assertEqual([r["id"] for r in s.records()], [1, 2, 4])
+
+    def test_kill_9_loses_no_acknowledged_record(self):
+        s = self.start()
+        acked = [s.post(GOOD)[2]["id"] for _ in range(20)]
+        s.kill()
+        s = self.start()
+        ids = [r["id"] for r in s.records()]
+        self.assertEqual(ids, acked)
+        nxt = s.post(GOOD)[2]["id"]
+        self.assertGreater(nxt, acked[-1])
+
+    def test_torn_tail_set_aside_on_start(self):
+        s = self.start()
+        s.post(GOOD)
+        s.stop()
+        with open(self.path("assets.jsonl"), "ab") as f:
+            f.write(b'{"id":2,"event":"issued","at":"2026-')
+        s = self.start()
+        self.assertIn("ended in a torn line (36 bytes at offset", s.stderr())
+        self.assertEqual(self.read("assets.jsonl.torn"),
+                         b'{"id":2,"event":"issued","at":"2026-\n')
+        self.assertEqual(len(s.log_lines()), 1)
+        self.assertEqual(s.post(GOOD)[2]["id"], 2)
+
+    def test_damaged_middle_line_refuses_start(self):
+        with open(self.path("assets.jsonl"), "wb") as f:
+            f.write(b'{"id":1,"event":"issued"}\nnot json\n'
+                    b'{"id":3,"event":"issued"}\n')
+        s = Server(data_dir=self.dir)
+        s.start(expect_ok=False)
+        self.assertEqual(s.wait_exit(), 1)
+        self.assertIn("%s/assets.jsonl:2: invalid JSON at offset 0"
+                      % self.dir, s.stderr())
+
+    def test_second_instance_refused(self):
+        self.start()
+        s2 = Server(data_dir=self.dir)
+        s2.start(expect_ok=False)
+        self.assertEqual(s2.wait_exit(), 1)
+        self.assertIn("%s is in use by another assetd (lock assetd.lock)"
+                      % self.dir, s2.stderr())
+
+    def test_missing_data_dir_refused(self):
+        s = Server(data_dir=self.path("missing"))
+        s.start(expect_ok=False)
+        self.assertEqual(s.wait_exit(), 1)
+        self.assertIn("data directory %s: No such file or directory"
+                      % self.path("missing"), s.stderr())
+
+    def test_unwritable_data_dir_refused(self):
+        if os.geteuid() == 0:
+            # root writes anywhere; a read-only bind is not available, so
+            # make the log path a directory: it cannot be opened to write.
+            os.mkdir(self.path("assets.jsonl"))
+            expect = "assets.jsonl: cannot open: Is a directory"
+        else:
+            os.chmod(self.dir, 0o500)
+            expect = "cannot open: Permission denied"
+        s = Server(data_dir=self.dir)
+        s.start(expect_ok=False)
+        self.assertEqual(s.wait_exit(), 1)
+        self.assertIn(expect, s.stderr())
+
+    def test_bad_config_names_file_and_line(self):
+        s = Server(data_dir=self.dir,
+                   conf="threads = 4\nlisten = 127.0.0.1:0\ncolour = blue\n")
+        s.start(expect_ok=False)
+        self.assertEqual(s.wait_exit(), 1)
+        self.assertRegex(s.stderr(), r"error: config: \S+\.conf:3: "
+                                     r"unknown key 'colour'")
+
+    def test_sigterm_finishes_request_in_flight(self):
+        s = self.start()
+        sock = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+        sock.sendall(b"POST /api/assets HTTP/1.1\r\nHost: t\r\n"
+                     b"Content-Length: %d\r\n\r\n" % len(BODY) + BODY[:20])
+        time.sleep(0.3)
+        s.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        sock.sendall(BODY[20:])
+        data = b""
+        while True:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        sock.close()
+        (status, _, body), = parse_responses(data)
+        self.assertEqual((status, body), (201, {"message": "Asset issued",
+                                                "id": 1}))
+        self.assertEqual(s.wait_exit(), 0)
+        self.assertEqual(len(s.log_lines()), 1)
+        self.assertEqual(self.read("counter"), b"1\n")
+
+    def test_sigint_exits_0(self):
+        s = self.start()
+        self.assertEqual(s.stop(signal.SIGINT), 0)
+
+
+class FailingDisk(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="assetd-e2e-")
+
+    def tearDown(self):
+        self.server.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def test_full_disk_503_then_recovers(self):
+        self.server = Server(data_dir=self.dir).start()
+        s = self.server
+        self.assertEqual(s.post(GOOD)[2]["id"], 1)
+        size = os.path.getsize(s.log_path)
+        # A file-size limit on the running server: the next line is cut
+        # short by the kernel, exactly as on a full disk.
+        resource.prlimit(s.proc.pid, resource.RLIMIT_FSIZE,
+                         (size + 50, resource.RLIM_INFINITY))
+        for _ in range(3):
+            status, _, body = s.post(GOOD)
+            self.assertEqual(status, 503)
+            self.assertEqual(body, {"error": "the log cannot be written "
+                                             "(disk full?); nothing was "
+                                             "issued; try again later"})
+            self.assertEqual(os.path.getsize(s.log_path), size)
+        resource.prlimit(s.proc.pid, resource.RLIMIT_FSIZE,
+                         (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        self.assertEqual(s.post(GOOD)[2]["id"], 2)
+        self.assertEqual([r["id"] for r in s.records()], [1, 2])
+        self.assertIn("File too large", s.stderr())
+
+    def test_failed_sync_503_until_restart(self):
+        self.server = Server(data_dir=self.dir,
+                             env={"ASSETD_TEST_FAIL_SYNC": "2"}).start()
+        s = self.server
+        self.assertEqual(s.post(GOOD)[0], 201)
+        for _ in range(2):
+            status, _, body = s.post(GOOD)
+            self.assertEqual(status, 503)
+            self.assertEqual(body, {
+                "error": "the log cannot be written safely; nothing was "
+                         "issued; the server needs a restart"})
+        self.assertEqual(s.stop(), 0)
+        self.server = Server(data_dir=self.dir).start()
+        status, _, body = self.server.post(GOOD)
+        self.assertEqual(status, 201)
+        self.assertGreater(body["id"], 2)
+
+
+if __name__ == "__main__":
+    unittest.main()
