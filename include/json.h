@@ -48,9 +48,9 @@ struct json_member {
 };
 
 struct json_object {
-	struct json_member *members; /* in document order */
+	struct json_member *members; /* in document order; NULL for {} */
 	size_t count;
-	char *arena; /* owns the decoded text */
+	char *arena; /* owns the decoded text and the members array */
 };
 
 /*
@@ -59,6 +59,11 @@ struct json_object {
  * with json_object_free(). On failure returns -1, leaves obj empty, and
  * writes a one-line message for the client into err (never the body's
  * content, only positions and kinds of fault).
+ *
+ * errno tells the two failures apart: EINVAL when the body is refused
+ * (a 400 for the client), ENOMEM when the decoded text could not be
+ * allocated (a server fault). On success err holds "". docs/JSON.md lists
+ * every message. Uses about 20 KiB of stack (jsmn's token array).
  */
 int json_parse_object(const char *body, size_t len, struct json_object *obj,
 		      char *err, size_t errlen);
@@ -73,7 +78,10 @@ void json_object_free(struct json_object *obj);
 int json_utf8_decode(const char *s, size_t n, uint32_t *cp);
 
 /* A growing JSON text in a caller's fixed buffer. When a write does not
- * fit, overflow is set and stays set; len never passes cap. */
+ * fit, overflow is set and stays set; len never passes cap. Each call
+ * writes all of its bytes or none, so buf[0..len) always ends between
+ * whole calls; after an overflow no call writes anything. buf is not
+ * NUL-terminated. */
 struct json_out {
 	char *buf;
 	size_t len;
@@ -83,7 +91,10 @@ struct json_out {
 
 void json_out_init(struct json_out *o, char *buf, size_t cap);
 void json_out_raw(struct json_out *o, const char *s, size_t n);
-/* s[0..n) must be valid UTF-8 (as json_parse_object produces). */
+/* Writes "s" with ", \ and control characters escaped (\n \r \t \b \f,
+ * else \u00xx, DEL too) and U+2028/U+2029 as \u2028/\u2029; every other
+ * byte as it is. s[0..n) must be valid UTF-8 (as json_parse_object
+ * produces); other bytes pass through unchecked. */
 void json_out_string(struct json_out *o, const char *s, size_t n);
 void json_out_uint(struct json_out *o, uint64_t v);
 

@@ -84,6 +84,13 @@ class Server:
             raise AssertionError("assetd did not start:\n" + self.stderr())
         return self
 
+    def check_sanitizers(self):
+        text = self.stderr()
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                       "runtime error:"):
+            if marker in text:
+                raise AssertionError("sanitizer report:\n" + text)
+
     def stderr(self):
         return "\n".join(self.stderr_lines)
 
@@ -103,7 +110,14 @@ class Server:
         return self.stop(signal.SIGKILL)
 
     def cleanup(self):
-        self.stop()
+        """Stops the server and fails if it did not exit cleanly or a
+        sanitizer reported anything."""
+        killed = self.proc is not None and self.proc.returncode == -9
+        code = self.stop()
+        self.check_sanitizers()
+        if code is not None and not killed and code != 0:
+            raise AssertionError("assetd exited %s:\n%s"
+                                 % (code, self.stderr()))
         if self.owns_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
             conf = self.data_dir + ".conf"

@@ -46,7 +46,7 @@ class Lifecycle(unittest.TestCase):
 
     def tearDown(self):
         for s in self.servers:
-            s.stop()
+            s.cleanup()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def start(self, **kw):
@@ -185,7 +185,7 @@ class FailingDisk(unittest.TestCase):
         self.dir = tempfile.mkdtemp(prefix="assetd-e2e-")
 
     def tearDown(self):
-        self.server.stop()
+        self.server.cleanup()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def test_full_disk_503_then_recovers(self):
