@@ -14,8 +14,10 @@
  *   to the size before it under the mutex, so no reader sees half a line.
  * - store_append() returns 0 only after an fdatasync() that began after
  *   its line was written. One sync covers every line written before it
- *   (group commit): writers append under the mutex and wait; the sync
- *   thread syncs and wakes them. No timer: an idle store syncs at once.
+ *   (group commit): a writer that finds no sync running syncs for
+ *   everyone written so far (the leader); the others wait for it, and
+ *   one of those still uncovered leads the next sync. No timer and no
+ *   hand-off: an idle store syncs at once, in the writer's own thread.
  * - Ids are handed out in log order and are never reused. The counter
  *   file reserves ids ahead (COUNTER_RESERVE at a time) and is replaced
  *   atomically; at a clean close it records the last id exactly, so ids
@@ -38,6 +40,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,20 +64,21 @@ struct store {
 	int log_fd;
 	int lock_fd;
 
-	pthread_mutex_t mu;
-	pthread_cond_t written_cv;	/* sync thread waits for lines */
-	pthread_cond_t synced_cv;	/* writers wait for their sync */
+	pthread_mutex_t mu;		/* ids, the log's end, the counter */
+	pthread_mutex_t sync_mu;	/* the group commit below */
+	pthread_cond_t synced_cv;	/* writers wait for the leader */
 	pthread_cond_t ceiling_cv;	/* counter thread and its waiters */
-	pthread_t sync_thread;
 	pthread_t counter_thread;
 
 	off_t size;		/* bytes of whole lines in the log */
 	uint64_t next_id;	/* id the next issued event gets */
-	uint64_t written_seq;	/* lines written, for the sync thread */
-	uint64_t synced_seq;	/* lines known durable */
+	_Atomic uint64_t written_seq; /* lines written (set under mu) */
+	uint64_t synced_seq;	/* lines known durable (sync_mu) */
+	int syncing;		/* a leader is in fdatasync() (sync_mu) */
 	uint64_t ceiling;	/* value in the counter file */
 	int ceiling_wanted;	/* the counter thread should raise it */
-	int broken;		/* a sync failed: refuse appends */
+	atomic_int broken;	/* a write could not be undone or a sync
+				 * failed: refuse appends until restart */
 	int counter_failed;	/* the last counter write failed */
 	int stopping;
 
@@ -280,37 +284,46 @@ static int ceiling_reserve(struct store *s)
 
 /* ---- Group commit ---- */
 
-static void *sync_main(void *arg)
+/*
+ * Returns once line seq is durable, syncing for the group when no one
+ * else is. Runs under sync_mu, not mu, so writers keep appending while a
+ * sync is in progress. Returns -1 with errno EIO when the sync failed
+ * (now or earlier).
+ */
+static int wait_durable(struct store *s, uint64_t seq)
 {
-	struct store *s = arg;
+	int rc = 0;
 
-	pthread_mutex_lock(&s->mu);
-	for (;;) {
-		while (s->synced_seq == s->written_seq && !s->stopping)
-			pthread_cond_wait(&s->written_cv, &s->mu);
-		if (s->synced_seq == s->written_seq)
-			break; /* stopping, nothing pending */
+	pthread_mutex_lock(&s->sync_mu);
+	while (s->synced_seq < seq && !s->broken) {
+		if (s->syncing) {
+			pthread_cond_wait(&s->synced_cv, &s->sync_mu);
+			continue;
+		}
 
-		uint64_t target = s->written_seq;
-		pthread_mutex_unlock(&s->mu);
-		int rc = log_sync(s);
+		uint64_t target = atomic_load(&s->written_seq);
+		s->syncing = 1;
+		pthread_mutex_unlock(&s->sync_mu);
+		rc = log_sync(s);
 		int saved = errno;
-		pthread_mutex_lock(&s->mu);
+		pthread_mutex_lock(&s->sync_mu);
+		s->syncing = 0;
 
-		if (rc < 0 && !s->broken) {
+		if (rc == 0) {
+			s->synced_seq = target;
+		} else {
 			log_error("store: fdatasync %s/%s failed: %s; refusing "
 				  "writes until restart",
 				  s->dir, STORE_LOG_NAME, strerror(saved));
 			s->broken = 1;
 		}
-		if (rc == 0)
-			s->synced_seq = target;
-		else
-			s->synced_seq = s->written_seq; /* wake; all fail */
 		pthread_cond_broadcast(&s->synced_cv);
 	}
-	pthread_mutex_unlock(&s->mu);
-	return NULL;
+	rc = s->synced_seq < seq ? -1 : 0;
+	pthread_mutex_unlock(&s->sync_mu);
+	if (rc < 0)
+		errno = EIO;
+	return rc;
 }
 
 /* Writes {"id":N,"event":EVENT,"at":NOW,FIELDS}\n into line, which has
@@ -362,16 +375,10 @@ int store_append(struct store *s, const char *event, const char *fields,
 
 	s->size += (off_t)len;
 	*id = s->next_id++;
-	seq = ++s->written_seq;
-	pthread_cond_signal(&s->written_cv);
-
-	while (s->synced_seq < seq)
-		pthread_cond_wait(&s->synced_cv, &s->mu);
-	if (s->broken) {
-		errno = EIO;
-		goto out;
-	}
-	rc = 0;
+	seq = atomic_fetch_add(&s->written_seq, 1) + 1;
+	pthread_mutex_unlock(&s->mu);
+	free(line);
+	return wait_durable(s, seq);
 out:
 	pthread_mutex_unlock(&s->mu);
 	free(line);
@@ -380,10 +387,7 @@ out:
 
 int store_is_broken(struct store *s)
 {
-	pthread_mutex_lock(&s->mu);
-	int broken = s->broken;
-	pthread_mutex_unlock(&s->mu);
-	return broken;
+	return atomic_load(&s->broken);
 }
 
 /* ---- Opening: lock, check the log, recover, reconcile ---- */
@@ -610,24 +614,17 @@ static void read_fault_hook(struct store *s)
 	}
 }
 
-static int start_threads(struct store *s, char *err, size_t errlen)
+static int start_counter_thread(struct store *s, char *err,
+				size_t errlen)
 {
-	int rc = pthread_create(&s->sync_thread, NULL, sync_main, s);
+	int rc = pthread_create(&s->counter_thread, NULL, counter_main, s);
 
-	if (rc == 0) {
-		rc = pthread_create(&s->counter_thread, NULL, counter_main, s);
-		if (rc != 0) {
-			pthread_mutex_lock(&s->mu);
-			s->stopping = 1;
-			pthread_cond_broadcast(&s->written_cv);
-			pthread_mutex_unlock(&s->mu);
-			pthread_join(s->sync_thread, NULL);
-		}
-	}
-	if (rc != 0)
-		snprintf(err, errlen, "cannot start store threads: %s",
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot start the counter thread: %s",
 			 strerror(rc));
-	return rc == 0 ? 0 : -1;
+		return -1;
+	}
+	return 0;
 }
 
 static void store_free(struct store *s)
@@ -639,8 +636,8 @@ static void store_free(struct store *s)
 	if (s->dir_fd >= 0)
 		close(s->dir_fd);
 	pthread_mutex_destroy(&s->mu);
-	pthread_cond_destroy(&s->written_cv);
 	pthread_cond_destroy(&s->synced_cv);
+	pthread_mutex_destroy(&s->sync_mu);
 	pthread_cond_destroy(&s->ceiling_cv);
 	free(s->dir);
 	free(s);
@@ -658,8 +655,8 @@ struct store *store_open(const char *data_dir, char *err, size_t errlen)
 	}
 	s->log_fd = s->lock_fd = -1;
 	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->written_cv, NULL);
 	pthread_cond_init(&s->synced_cv, NULL);
+	pthread_mutex_init(&s->sync_mu, NULL);
 	pthread_cond_init(&s->ceiling_cv, NULL);
 	read_fault_hook(s);
 
@@ -672,7 +669,7 @@ struct store *store_open(const char *data_dir, char *err, size_t errlen)
 	if (lock_dir(s, err, errlen) < 0 ||
 	    open_log(s, &last_id, err, errlen) < 0 ||
 	    reconcile_counter(s, last_id, err, errlen) < 0 ||
-	    start_threads(s, err, errlen) < 0)
+	    start_counter_thread(s, err, errlen) < 0)
 		goto fail;
 	return s;
 fail:
@@ -687,10 +684,8 @@ void store_close(struct store *s)
 
 	pthread_mutex_lock(&s->mu);
 	s->stopping = 1;
-	pthread_cond_broadcast(&s->written_cv);
 	pthread_cond_broadcast(&s->ceiling_cv);
 	pthread_mutex_unlock(&s->mu);
-	pthread_join(s->sync_thread, NULL);
 	pthread_join(s->counter_thread, NULL);
 
 	if (!s->broken && counter_write(s, s->next_id - 1) == 0)
