@@ -1,6 +1,7 @@
 -- SPDX-License-Identifier: MIT
 -- wrk script: POST /api/assets with a distinct body per request, and
--- count the 201s so scripts/bench can check them against the log.
+-- count the 201s, and with BENCH_IDS=DIR write the id of each 201 to a
+-- file there, so scripts/bench can check them against the log.
 local threads = {}
 
 function setup(thread)
@@ -12,6 +13,11 @@ function init(args)
   n = 0
   created = 0
   other = 0
+  local dir = os.getenv("BENCH_IDS")
+  if dir then
+    ids = io.open(string.format("%s/ids-%d-%d.txt", dir, tid, os.time()),
+                  "a")
+  end
 end
 
 function request()
@@ -28,6 +34,9 @@ end
 function response(status, headers, body)
   if status == 201 then
     created = created + 1
+    if ids then
+      ids:write(string.match(body, '"id":(%d+)'), "\n")
+    end
   else
     other = other + 1
   end
