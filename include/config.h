@@ -3,8 +3,9 @@
  * config: the server's settings, from built-in defaults, then the
  * configuration file, then command-line flags (later wins).
  *
- * File format: one "key = value" per line; '#' starts a comment line;
- * blank lines are ignored. An unknown key or a bad value is an error that
+ * File format: one "key = value" per line; a line whose first non-blank
+ * character is '#' is a comment (a '#' later in a line belongs to the
+ * value); blank lines are ignored; a key may be set once. An unknown key or a bad value is an error that
  * names the file, the line and the reason. Keys are listed in assets.conf.
  */
 #ifndef ASSETD_CONFIG_H

@@ -18,6 +18,10 @@ struct store;
 #define STORE_COUNTER_NAME "counter"
 #define STORE_LOCK_NAME "assetd.lock"
 
+/* Ids stop here: the largest whole number a JSON reader that uses
+ * doubles (JavaScript, jq 1.6) reads exactly. */
+#define STORE_ID_MAX 9007199254740991ULL
+
 /*
  * Opens the data directory: takes its lock, checks every line of the log,
  * sets a torn last line aside, reconciles the counter and starts the sync
@@ -31,8 +35,9 @@ struct store *store_open(const char *data_dir, char *err, size_t errlen);
  * fields is a fragment of JSON members without braces (it may be empty).
  * Returns 0 and sets *id. Returns -1 when nothing was acknowledged: errno
  * is ENOSPC, EFBIG or another write error (retry later, the line was cut
- * back), or EIO when the store has stopped accepting writes after a failed
- * sync (restart needed).
+ * back); EAGAIN when the counter could not be written (retry later); EIO
+ * when the store has stopped accepting writes after a failed sync
+ * (restart needed); ESHUTDOWN while closing; EOVERFLOW past STORE_ID_MAX.
  */
 int store_append(struct store *s, const char *event, const char *fields,
 		 size_t fields_len, uint64_t *id);

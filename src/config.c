@@ -187,10 +187,33 @@ static int split_line(char *line, char **key, char **value)
 	return 1;
 }
 
-static int parse_line(struct config *c, char *line, char *err,
-		      size_t errlen)
+/* Keys already set by this file, to refuse a second setting. */
+struct seen {
+	char keys[16][32];
+	unsigned lines[16];
+	unsigned count;
+};
+
+/* Returns the line that set key before, or 0; remembers it otherwise. */
+static unsigned seen_before(struct seen *seen, const char *key,
+			    unsigned lineno)
+{
+	for (unsigned i = 0; i < seen->count; i++) {
+		if (strcmp(seen->keys[i], key) == 0)
+			return seen->lines[i];
+	}
+	if (seen->count < 16 && strlen(key) < sizeof seen->keys[0]) {
+		strcpy(seen->keys[seen->count], key);
+		seen->lines[seen->count++] = lineno;
+	}
+	return 0;
+}
+
+static int parse_line(struct config *c, char *line, struct seen *seen,
+		      unsigned lineno, char *err, size_t errlen)
 {
 	char *key, *value;
+	unsigned first;
 	int kind = split_line(line, &key, &value);
 
 	if (kind == 0)
@@ -205,7 +228,15 @@ static int parse_line(struct config *c, char *line, char *err,
 			return -1;
 		}
 	}
-	return config_set(c, key, value, err, errlen);
+	if (config_set(c, key, value, err, errlen) < 0)
+		return -1;
+	first = seen_before(seen, key, lineno);
+	if (first != 0) {
+		snprintf(err, errlen, "%.32s is already set on line %u", key,
+			 first);
+		return -1;
+	}
+	return 0;
 }
 
 int config_parse(struct config *c, const char *name, const char *text,
@@ -213,6 +244,7 @@ int config_parse(struct config *c, const char *name, const char *text,
 {
 	char line[CONFIG_LINE_MAX + 1];
 	char why[256];
+	struct seen seen = {.count = 0};
 	size_t pos = 0;
 	unsigned lineno = 0;
 
@@ -232,7 +264,7 @@ int config_parse(struct config *c, const char *name, const char *text,
 			snprintf(why, sizeof why, "line holds a NUL byte");
 			goto fail;
 		}
-		if (parse_line(c, line, why, sizeof why) < 0)
+		if (parse_line(c, line, &seen, lineno, why, sizeof why) < 0)
 			goto fail;
 		pos += n + 1;
 	}

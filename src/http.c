@@ -43,6 +43,10 @@
 
 #define ERR_MAX 256
 
+/* Limit: an idle keep-alive connection is closed after this long, because
+ * CivetWeb gives each open connection a worker thread of its own. */
+#define IDLE_MS 2000
+
 struct http_server {
 	struct mg_context *ctx;
 	struct store *store;
@@ -146,10 +150,16 @@ static int on_http_error(struct mg_connection *conn, int status,
 {
 	const char *text;
 
-	(void)msg; /* may quote the request; ours are fixed texts */
+	(void)msg; /* it may quote the request: only fixed texts are sent */
 	switch (status) {
 	case 400:
-		text = "malformed HTTP request";
+		text = "malformed HTTP request"; /* headers over 16 KiB too */
+		break;
+	case 404:
+		text = "no such endpoint";
+		break;
+	case 405:
+		text = "method not allowed";
 		break;
 	case 411: /* CivetWeb's word for a Content-Length it cannot read */
 		status = 400;
@@ -361,9 +371,14 @@ static int store_error(struct mg_connection *conn, int saved_errno)
 {
 	const char *msg;
 
-	if (saved_errno == EIO)
+	if (saved_errno == EAGAIN)
+		msg = "the id counter cannot be written; nothing was issued; "
+		      "try again later";
+	else if (saved_errno == EIO)
 		msg = "the log cannot be written safely; nothing was issued; "
 		      "the server needs a restart";
+	else if (saved_errno == EOVERFLOW)
+		msg = "every id has been used; nothing was issued";
 	else if (saved_errno == ESHUTDOWN)
 		msg = "the server is shutting down; nothing was issued";
 	else
@@ -432,6 +447,10 @@ static int route(struct http_server *srv, struct mg_connection *conn)
 	const char *path = ri->local_uri_raw ? ri->local_uri_raw : "";
 	struct header allow = {"Allow", "POST"};
 
+	if (strcmp(ri->http_version, "1.1") == 0 &&
+	    mg_get_header(conn, "Host") == NULL)
+		return send_error(conn, 400, "HTTP/1.1 requests need a Host "
+					     "header", NULL, 1);
 	if (strcmp(path, "/api/assets") != 0)
 		return send_error(conn, 404, "no such endpoint", NULL, 0);
 	if (strcmp(ri->request_method, "POST") != 0)
@@ -460,13 +479,14 @@ static int on_request(struct mg_connection *conn, void *data)
 static int start_context(struct http_server *srv, const struct config *cfg,
 			 char *err, size_t errlen)
 {
-	char threads[16], timeout[16];
+	char threads[16], timeout[16], idle[16];
 	const char *options[] = {
 		"listening_ports", cfg->listen,
 		"num_threads", threads,
 		"request_timeout_ms", timeout,
 		"enable_keep_alive", "yes",
-		"keep_alive_timeout_ms", timeout,
+		"keep_alive_timeout_ms", idle,
+		"decode_url", "no", /* paths match as sent: %61 is not 'a' */
 		"access_log_file", cfg->access_log[0] ? cfg->access_log : NULL,
 		NULL, NULL};
 	struct mg_callbacks callbacks = {0};
@@ -476,8 +496,11 @@ static int start_context(struct http_server *srv, const struct config *cfg,
 
 	snprintf(threads, sizeof threads, "%u", cfg->threads);
 	snprintf(timeout, sizeof timeout, "%u", cfg->request_timeout_ms);
+	snprintf(idle, sizeof idle, "%u", cfg->request_timeout_ms < IDLE_MS
+						 ? cfg->request_timeout_ms
+						 : IDLE_MS);
 	if (!cfg->access_log[0])
-		options[10] = NULL;
+		options[12] = NULL;
 	callbacks.http_error = on_http_error;
 	callbacks.log_message = on_log_message;
 	init.callbacks = &callbacks;
@@ -493,6 +516,21 @@ static int start_context(struct http_server *srv, const struct config *cfg,
 		return -1;
 	}
 	mg_set_request_handler(srv->ctx, "/", on_request, srv);
+	return 0;
+}
+
+/* CivetWeb opens the access log per request and says nothing when it
+ * cannot; a path that cannot be opened stops the start instead. */
+static int check_access_log(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "a");
+
+	if (f == NULL) {
+		snprintf(err, errlen, "access_log %s: cannot open: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	fclose(f);
 	return 0;
 }
 
@@ -519,6 +557,11 @@ struct http_server *http_start(const struct config *cfg, struct store *st,
 
 	if (srv == NULL) {
 		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (cfg->access_log[0] && check_access_log(cfg->access_log, err,
+						   errlen) < 0) {
+		free(srv);
 		return NULL;
 	}
 	srv->store = st;

@@ -82,24 +82,25 @@ static int parse_flags(int argc, char **argv, struct flags *f)
 	return 0;
 }
 
+/* Returns 0, or the exit code: 1 for the file, 2 for a flag. */
 static int load_config(const struct flags *f, struct config *cfg)
 {
 	char err[512];
 
 	config_defaults(cfg);
 	if (f->config_file && config_load(cfg, f->config_file, err,
-					  sizeof err) < 0)
-		goto fail;
-	if (f->listen && config_set(cfg, "listen", f->listen, err,
-				    sizeof err) < 0)
-		goto fail;
-	if (f->data_dir && config_set(cfg, "data_dir", f->data_dir, err,
-				      sizeof err) < 0)
-		goto fail;
+					  sizeof err) < 0) {
+		log_error("config: %s", err);
+		return 1;
+	}
+	if ((f->listen && config_set(cfg, "listen", f->listen, err,
+				     sizeof err) < 0) ||
+	    (f->data_dir && config_set(cfg, "data_dir", f->data_dir, err,
+				       sizeof err) < 0)) {
+		log_error("command line: %s", err);
+		return 2;
+	}
 	return 0;
-fail:
-	log_error("config: %s", err);
-	return -1;
 }
 
 /* Blocks the stop signals in every thread (threads inherit the mask),
@@ -127,8 +128,9 @@ int main(int argc, char **argv)
 	rc = parse_flags(argc, argv, &flags);
 	if (rc != 0)
 		return rc == 1 ? 0 : 2;
-	if (load_config(&flags, &cfg) < 0)
-		return 1;
+	rc = load_config(&flags, &cfg);
+	if (rc != 0)
+		return rc;
 	log_set_level(cfg.log_level);
 	setup_signals(&stop);
 

@@ -215,20 +215,30 @@ static int counter_read(struct store *s, uint64_t *value, char *err,
 	if (n > 0 && text[n - 1] == '\n')
 		n--;
 	for (ssize_t i = 0; i < n; i++) {
-		if (text[i] < '0' || text[i] > '9' || v > UINT64_MAX / 10 - 1)
+		if (text[i] < '0' || text[i] > '9' || v > STORE_ID_MAX)
 			n = 0;
 		else
 			v = v * 10 + (uint64_t)(text[i] - '0');
 	}
-	if (n <= 0) {
+	if (n <= 0 || v > STORE_ID_MAX) {
 		snprintf(err, errlen,
-			 "%s/%s: not a number; if %s is complete, delete the "
-			 "counter to continue after the log's last id",
-			 s->dir, STORE_COUNTER_NAME, STORE_LOG_NAME);
+			 "%s/%s: not a number from 0 to %llu; if %s is "
+			 "complete, delete the counter to continue after the "
+			 "log's last id",
+			 s->dir, STORE_COUNTER_NAME,
+			 (unsigned long long)STORE_ID_MAX, STORE_LOG_NAME);
 		return -1;
 	}
 	*value = v;
 	return 1;
+}
+
+/* The ceiling to reserve up to when the next id is next_id. */
+static uint64_t reservation(uint64_t next_id)
+{
+	uint64_t top = next_id - 1 + COUNTER_RESERVE;
+
+	return top < STORE_ID_MAX ? top : STORE_ID_MAX;
 }
 
 /* Raises the ceiling in the background whenever an append asks. */
@@ -243,7 +253,7 @@ static void *counter_main(void *arg)
 		if (s->stopping)
 			break;
 
-		uint64_t target = s->next_id + COUNTER_RESERVE;
+		uint64_t target = reservation(s->next_id + 1);
 		pthread_mutex_unlock(&s->mu);
 		int rc = counter_write(s, target);
 		pthread_mutex_lock(&s->mu);
@@ -270,7 +280,7 @@ static int ceiling_reserve(struct store *s)
 	while (s->next_id > s->ceiling && !s->stopping) {
 		if (s->counter_failed && !s->ceiling_wanted) {
 			s->counter_failed = 0; /* the next append retries */
-			errno = EIO;
+			errno = EAGAIN;
 			return -1;
 		}
 		pthread_cond_wait(&s->ceiling_cv, &s->mu);
@@ -366,6 +376,10 @@ int store_append(struct store *s, const char *event, const char *fields,
 		errno = EIO;
 		goto out;
 	}
+	if (s->next_id > STORE_ID_MAX) {
+		errno = EOVERFLOW;
+		goto out;
+	}
 	if (ceiling_reserve(s) < 0)
 		goto out;
 
@@ -414,16 +428,17 @@ static int lock_dir(struct store *s, char *err, size_t errlen)
 	return 0;
 }
 
-/* Parses a log line as an event and returns its id, or 0 with the
- * reason in why. */
-static uint64_t event_id(const char *line, size_t len, char *why,
-			 size_t whylen)
+/* Parses a log line as an event. Returns 1 and sets *id; 0 when the
+ * line is JSON but not an event; -1 when it is not JSON. why says what
+ * is wrong. */
+static int event_id(const char *line, size_t len, uint64_t *id_out,
+		    char *why, size_t whylen)
 {
 	struct json_object obj;
 	uint64_t id = 0;
 
 	if (json_parse_object(line, len, &obj, why, whylen) < 0)
-		return 0;
+		return -1;
 	if (obj.count < 2 || strcmp(obj.members[0].key, "id") != 0 ||
 	    obj.members[0].type != JSON_NUMBER ||
 	    strcmp(obj.members[1].key, "event") != 0 ||
@@ -432,20 +447,17 @@ static uint64_t event_id(const char *line, size_t len, char *why,
 		goto out;
 	}
 	const char *p = line + obj.members[0].offset;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (id > (UINT64_MAX - 9) / 10) {
-			id = 0;
-			break;
-		}
+	for (; *p >= '0' && *p <= '9' && id <= STORE_ID_MAX; p++)
 		id = id * 10 + (uint64_t)(*p - '0');
-	}
-	if (*p == '.' || *p == 'e' || *p == 'E')
+	if (*p == '.' || *p == 'e' || *p == 'E' || id > STORE_ID_MAX)
 		id = 0;
 	if (id == 0)
-		snprintf(why, whylen, "id is not a positive whole number");
+		snprintf(why, whylen, "id is not a whole number from 1 to %llu",
+			 (unsigned long long)STORE_ID_MAX);
+	*id_out = id;
 out:
 	json_object_free(&obj);
-	return id;
+	return id != 0;
 }
 
 struct scan {
@@ -468,14 +480,15 @@ static int scan_log(struct store *s, const char *map, size_t len,
 	while (pos < len) {
 		const char *nl = memchr(map + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (map + pos)) : len - pos;
-		uint64_t id;
+		uint64_t id = 0;
+		int kind;
 
 		if (nl == NULL)
 			return 0; /* torn: no newline */
-		id = event_id(map + pos, n, why, sizeof why);
-		if (id == 0 && pos + n + 1 == len)
-			return 0; /* torn: last line is not an event */
-		if (id == 0)
+		kind = event_id(map + pos, n, &id, why, sizeof why);
+		if (kind < 0 && pos + n + 1 == len)
+			return 0; /* torn: the last line is not JSON */
+		if (kind <= 0)
 			goto bad;
 		if (id <= sc->last_id) {
 			snprintf(why, sizeof why,
@@ -594,12 +607,12 @@ static int reconcile_counter(struct store *s, uint64_t last_id, char *err,
 			 s->dir, STORE_COUNTER_NAME, counter, last_id);
 
 	s->next_id = (counter > last_id ? counter : last_id) + 1;
-	if (counter_write(s, s->next_id - 1 + COUNTER_RESERVE) < 0) {
+	if (counter_write(s, reservation(s->next_id)) < 0) {
 		snprintf(err, errlen, "%s/%s: cannot write: %s", s->dir,
 			 STORE_COUNTER_NAME, strerror(errno));
 		return -1;
 	}
-	s->ceiling = s->next_id - 1 + COUNTER_RESERVE;
+	s->ceiling = reservation(s->next_id);
 	return 0;
 }
 

@@ -49,9 +49,43 @@ class Routing(ServerTest):
         raw = self.server.raw(b"GET /api/assets HTTP/1.1\r\nX-Big: " +
                               b"a" * 20000 + b"\r\n\r\n")
         status, hdrs, body = parse_responses(raw)[0]
-        self.assertIn(status, (400, 413))
+        self.assertEqual(status, 400)
         self.assertEqual(hdrs["content-type"], "application/json")
-        self.assertIn("error", body)
+        self.assertEqual(body, {"error": "malformed HTTP request"})
+
+    def test_encoded_paths_are_not_decoded(self):
+        for path in (b"/api/%61ssets", b"/api/assets%00", b"/api%2Fassets"):
+            with self.subTest(path=path):
+                raw = self.server.raw(b"POST " + path + b" HTTP/1.1\r\n"
+                                      b"Host: t\r\nConnection: close\r\n"
+                                      b"Content-Length: %d\r\n\r\n"
+                                      % len(BODY) + BODY)
+                (status, _, body), = parse_responses(raw)
+                self.assertEqual((status, body),
+                                 (404, {"error": "no such endpoint"}))
+        self.assertNothingWritten()
+
+    def test_http11_needs_host(self):
+        raw = self.server.raw(b"POST /api/assets HTTP/1.1\r\n"
+                              b"Content-Length: %d\r\n\r\n" % len(BODY) +
+                              BODY)
+        (status, _, body), = parse_responses(raw)
+        self.assertEqual((status, body), (400, {
+            "error": "HTTP/1.1 requests need a Host header"}))
+        raw = self.server.raw(b"POST /api/assets HTTP/1.0\r\n"
+                              b"Content-Length: %d\r\n\r\n" % len(BODY) +
+                              BODY)
+        (status, _, body), = parse_responses(raw)
+        self.assertEqual(status, 201)
+
+    def test_websocket_upgrade_is_json_404(self):
+        raw = self.server.raw(b"GET /api/assets HTTP/1.1\r\nHost: t\r\n"
+                              b"Upgrade: websocket\r\nConnection: Upgrade"
+                              b"\r\nSec-WebSocket-Key: dGhlIHNhbXBsZQ==\r\n"
+                              b"Sec-WebSocket-Version: 13\r\n\r\n")
+        (status, hdrs, body), = parse_responses(raw)
+        self.assertEqual((status, body), (404, {"error": "no such endpoint"}))
+        self.assertEqual(hdrs["content-type"], "application/json")
 
     def test_http2_preface_and_bad_version_are_json(self):
         raw = self.server.raw(b"GET /api/assets HTTP/3.0\r\n\r\n")

@@ -175,6 +175,29 @@ class Lifecycle(unittest.TestCase):
         self.assertEqual(len(s.log_lines()), 1)
         self.assertEqual(self.read("counter"), b"1\n")
 
+    def test_counter_past_the_largest_id_refused(self):
+        for value in (b"9007199254740992\n", b"18446744073709551000\n"):
+            with open(self.path("counter"), "wb") as f:
+                f.write(value)
+            s = Server(data_dir=self.dir)
+            s.start(expect_ok=False)
+            self.assertEqual(s.wait_exit(), 1)
+            self.assertIn("counter: not a number from 0 to 9007199254740991",
+                          s.stderr())
+
+    def test_bad_flag_exits_2_and_bad_access_log_exits_1(self):
+        s = Server(data_dir=self.dir, args=["--listen", "localhost:1"])
+        s.start(expect_ok=False)
+        self.assertEqual(s.wait_exit(), 2)
+        self.assertIn("error: command line: listen must be "
+                      "IPv4-address:port, e.g. 127.0.0.1:8080", s.stderr())
+        s = Server(data_dir=self.dir,
+                   conf="access_log = %s/no/such/dir.log\n" % self.dir)
+        s.start(expect_ok=False)
+        self.assertEqual(s.wait_exit(), 1)
+        self.assertIn("access_log %s/no/such/dir.log: cannot open: No such "
+                      "file or directory" % self.dir, s.stderr())
+
     def test_sigint_exits_0(self):
         s = self.start()
         self.assertEqual(s.stop(signal.SIGINT), 0)

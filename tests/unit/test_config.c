@@ -116,6 +116,18 @@ static void bad_values(void **state)
 	}
 }
 
+static void key_set_twice(void **state)
+{
+	struct config c;
+
+	(void)state;
+	assert_int_equal(parse(&c, "threads = 2\n# x\nthreads = 3\n"), -1);
+	assert_string_equal(err, "t.conf:3: threads is already set on line 1");
+	assert_int_equal(parse(&c, "threads = 4 # four\n"), -1);
+	assert_string_equal(err, "t.conf:1: threads must be a whole number "
+				 "from 1 to 1024");
+}
+
 static void long_line_and_nul(void **state)
 {
 	char text[1200];
@@ -163,6 +175,7 @@ int main(void)
 		cmocka_unit_test(every_key),
 		cmocka_unit_test(unknown_key),
 		cmocka_unit_test(bad_values),
+		cmocka_unit_test(key_set_twice),
 		cmocka_unit_test(long_line_and_nul),
 		cmocka_unit_test(load_file),
 	};

@@ -238,11 +238,14 @@ static void counter_behind_missing_or_garbage(void **state)
 	store_close(s);
 
 	snprintf(want, sizeof want,
-		 "%s/counter: not a number; if assets.jsonl is complete, "
-		 "delete the counter to continue after the log's last id",
+		 "%s/counter: not a number from 0 to 9007199254740991; if "
+		 "assets.jsonl is complete, delete the counter to continue "
+		 "after the log's last id",
 		 dir);
-	for (int i = 0; i < 3; i++) {
-		spit(STORE_COUNTER_NAME, (const char *[]){"", "x1\n", "12a"}[i]);
+	for (int i = 0; i < 5; i++) {
+		spit(STORE_COUNTER_NAME,
+		     (const char *[]){"", "x1\n", "12a", "9007199254740992\n",
+				      "18446744073709551000\n"}[i]);
 		assert_null(store_open(dir, err, sizeof err));
 		assert_string_equal(err, want);
 	}
@@ -315,6 +318,27 @@ static void damaged_middle_line_stops_start(void **state)
 		 "%s/assets.jsonl:2: id 2 is not above the id before it (2); "
 		 "the log is damaged: restore it from a backup or repair that "
 		 "line by hand",
+		 dir);
+	assert_string_equal(err, want);
+
+	/* A whole last line that is JSON but not an event is damage too:
+	 * a torn write never ends in a newline. */
+	spit(STORE_LOG_NAME, "{\"id\":1,\"event\":\"issued\"}\n"
+			     "{\"id\":\"2\",\"event\":\"issued\"}\n");
+	assert_null(store_open(dir, err, sizeof err));
+	snprintf(want, sizeof want,
+		 "%s/assets.jsonl:2: not an event (\"id\" then \"event\"); "
+		 "the log is damaged: restore it from a backup or repair that "
+		 "line by hand",
+		 dir);
+	assert_string_equal(err, want);
+
+	spit(STORE_LOG_NAME, "{\"id\":9007199254740992,\"event\":\"i\"}\n");
+	assert_null(store_open(dir, err, sizeof err));
+	snprintf(want, sizeof want,
+		 "%s/assets.jsonl:1: id is not a whole number from 1 to "
+		 "9007199254740991; the log is damaged: restore it from a "
+		 "backup or repair that line by hand",
 		 dir);
 	assert_string_equal(err, want);
 
