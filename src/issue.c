@@ -118,15 +118,30 @@ static int check_missing(const struct json_object *obj, char *err,
 	return missing ? -1 : 0;
 }
 
-/* Writes at most 64 bytes of key, cut at a character boundary. */
+/* Writes at most 64 bytes of key, cut at a character boundary, with
+ * control characters shown as '?' so the message stays one line. */
 static void name_key(const struct json_member *m, char *err, size_t errlen)
 {
-	size_t n = m->key_len;
+	char shown[64];
+	size_t n = m->key_len, i = 0, k = 0;
+	uint32_t cp;
 
-	while (n > 64)
+	while (n > sizeof shown)
 		n -= last_char_len(m->key, n);
-	snprintf(err, errlen, "key \"%.*s\" is given more than once", (int)n,
-		 m->key);
+	while (i < n) {
+		int len = json_utf8_decode(m->key + i, n - i, &cp);
+
+		if (len < 0 || is_control(cp)) {
+			shown[k++] = '?';
+			i += len < 0 ? 1 : (size_t)len;
+			continue;
+		}
+		memcpy(shown + k, m->key + i, (size_t)len);
+		k += (size_t)len;
+		i += (size_t)len;
+	}
+	snprintf(err, errlen, "key \"%.*s\" is given more than once", (int)k,
+		 shown);
 }
 
 /* Limit: only top-level keys, because only they are read. */

@@ -108,6 +108,8 @@ static void duplicate_keys(void **state)
 		"key \"asset_model\" is given more than once");
 	refused(OK_BODY ",\"k\":1,\"k\":2}",
 		"key \"k\" is given more than once");
+	refused(OK_BODY ",\"a\\nb\\u0001\x7f\":1,\"a\\nb\\u0001\x7f\":2}",
+		"key \"a?b??\" is given more than once");
 }
 
 static void control_characters(void **state)
