@@ -23,7 +23,7 @@ void config_defaults(struct config *c)
 	memset(c, 0, sizeof *c);
 	strcpy(c->listen, "127.0.0.1:8080");
 	strcpy(c->data_dir, "data");
-	c->threads = 16;
+	c->threads = 512;
 	c->max_body_bytes = 64 * 1024;
 	c->request_timeout_ms = 10000;
 	c->access_log[0] = '\0';

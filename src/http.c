@@ -166,7 +166,7 @@ static int on_http_error(struct mg_connection *conn, int status,
 		text = "Content-Length is not a valid number";
 		break;
 	case 413:
-		text = "request headers are too large";
+		text = "request is too large";
 		break;
 	case 505:
 		text = "HTTP version not supported; use HTTP/1.1";

@@ -120,9 +120,9 @@ class Server:
                                  % (code, self.stderr()))
         if self.owns_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
-            conf = self.data_dir + ".conf"
-            if os.path.exists(conf):
-                os.unlink(conf)
+        conf = self.data_dir.rstrip("/") + ".conf"
+        if self.conf is not None and os.path.exists(conf):
+            os.unlink(conf)
 
     # ---- HTTP ----
 

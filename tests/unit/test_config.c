@@ -30,7 +30,7 @@ static void defaults(void **state)
 	config_defaults(&c);
 	assert_string_equal(c.listen, "127.0.0.1:8080");
 	assert_string_equal(c.data_dir, "data");
-	assert_int_equal(c.threads, 16);
+	assert_int_equal(c.threads, 512);
 	assert_int_equal(c.max_body_bytes, 65536);
 	assert_int_equal(c.request_timeout_ms, 10000);
 	assert_string_equal(c.access_log, "");
