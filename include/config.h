@@ -5,8 +5,9 @@
  *
  * File format: one "key = value" per line; a line whose first non-blank
  * character is '#' is a comment (a '#' later in a line belongs to the
- * value); blank lines are ignored; a key may be set once. An unknown key or a bad value is an error that
- * names the file, the line and the reason. Keys are listed in assets.conf.
+ * value); blank lines are ignored; a key may be set once. An unknown
+ * key or a bad value is an error that names the file, the line and the
+ * reason. Keys are listed in assets.conf.
  */
 #ifndef ASSETD_CONFIG_H
 #define ASSETD_CONFIG_H
@@ -25,6 +26,8 @@ struct config {
 	unsigned request_timeout_ms;	/* headers, and again the body */
 	char access_log[CONFIG_PATH_MAX]; /* "" when off */
 	enum log_level log_level;
+	char tokens_file[CONFIG_PATH_MAX]; /* "" when none: no tokens */
+	int allow_anonymous;		/* serve beyond loopback untokened */
 };
 
 void config_defaults(struct config *c);

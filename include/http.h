@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "access.h"
 #include "config.h"
 #include "store.h"
 
@@ -16,7 +17,7 @@ struct http_server;
 
 /* Starts listening and serving. Returns NULL with the reason in err. */
 struct http_server *http_start(const struct config *cfg, struct store *st,
-			       char *err, size_t errlen);
+			       struct access *acc, char *err, size_t errlen);
 
 /* The port actually bound (useful when the configuration says 0). */
 int http_port(const struct http_server *srv);

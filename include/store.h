@@ -31,16 +31,18 @@ struct store *store_open(const char *data_dir, char *err, size_t errlen);
 
 /*
  * Appends one event line and returns once it is durable:
- *   {"id":N,"event":EVENT,"at":"YYYY-MM-DDTHH:MM:SSZ",FIELDS}
- * fields is a fragment of JSON members without braces (it may be empty).
+ *   {"id":N,"event":EVENT,"at":"YYYY-MM-DDTHH:MM:SSZ","by":BY,FIELDS}
+ * by names who wrote it (a token's name: letters, digits, '.', '_', '-');
+ * NULL leaves "by" out. fields is a fragment of JSON members without
+ * braces (it may be empty).
  * Returns 0 and sets *id. Returns -1 when nothing was acknowledged: errno
  * is ENOSPC, EFBIG or another write error (retry later, the line was cut
  * back); EAGAIN when the counter could not be written (retry later); EIO
  * when the store has stopped accepting writes after a failed sync
  * (restart needed); ESHUTDOWN while closing; EOVERFLOW past STORE_ID_MAX.
  */
-int store_append(struct store *s, const char *event, const char *fields,
-		 size_t fields_len, uint64_t *id);
+int store_append(struct store *s, const char *event, const char *by,
+		 const char *fields, size_t fields_len, uint64_t *id);
 
 /* 1 after a failed sync: every append fails until a restart. */
 int store_is_broken(struct store *s);

@@ -142,6 +142,22 @@ int config_set(struct config *c, const char *key, const char *value,
 		return set_string(c->access_log, sizeof c->access_log, value,
 				  key, err, errlen);
 	}
+	if (strcmp(key, "tokens_file") == 0)
+		return set_string(c->tokens_file, sizeof c->tokens_file, value,
+				  key, err, errlen);
+	if (strcmp(key, "tls_certificate") == 0) {
+		snprintf(err, errlen, "tls_certificate is not supported: "
+				      "put a TLS proxy in front (docs/TLS.md)");
+		return -1;
+	}
+	if (strcmp(key, "allow_anonymous") == 0) {
+		if (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0) {
+			c->allow_anonymous = strcmp(value, "yes") == 0;
+			return 0;
+		}
+		snprintf(err, errlen, "allow_anonymous must be yes or no");
+		return -1;
+	}
 	if (strcmp(key, "log_level") == 0) {
 		if (log_level_parse(value, &c->log_level) == 0)
 			return 0;
@@ -254,7 +270,8 @@ int config_parse(struct config *c, const char *name, const char *text,
 
 		lineno++;
 		if (n > CONFIG_LINE_MAX) {
-			snprintf(why, sizeof why, "line is longer than %d bytes",
+			snprintf(why, sizeof why,
+				 "line is longer than %d bytes",
 				 CONFIG_LINE_MAX);
 			goto fail;
 		}

@@ -50,6 +50,7 @@
 struct http_server {
 	struct mg_context *ctx;
 	struct store *store;
+	struct access *access;
 	size_t max_body;
 	unsigned timeout_ms;
 	int port;
@@ -387,13 +388,14 @@ static int store_error(struct mg_connection *conn, int saved_errno)
 	return send_error(conn, 503, msg, NULL, 0);
 }
 
-static int post_asset(struct http_server *srv, struct mg_connection *conn)
+static int post_asset(struct http_server *srv, struct mg_connection *conn,
+		      const char *who)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	char err[ERR_MAX];
 	char *body = NULL, *fields = NULL;
 	long long declared = 0;
-	size_t len = 0;
+	size_t len = 0, cap;
 	struct issue iss;
 	struct json_out out;
 	uint64_t id;
@@ -419,14 +421,22 @@ static int post_asset(struct http_server *srv, struct mg_connection *conn)
 		goto out;
 	}
 
-	fields = malloc(ISSUE_FIELDS_CAP);
+	/* Escaping at most doubles a string as sent (a raw U+2028 becomes
+	 * \u2028), and the keys add under 128 bytes. */
+	cap = 2 * len + 256 < ISSUE_FIELDS_CAP ? 2 * len + 256
+					       : ISSUE_FIELDS_CAP;
+	fields = malloc(cap);
 	if (fields == NULL) {
 		status = send_error(conn, 503, "out of memory", NULL, 0);
 		goto out_issue;
 	}
-	json_out_init(&out, fields, ISSUE_FIELDS_CAP);
+	json_out_init(&out, fields, cap);
 	issue_format(&iss, &out);
-	if (store_append(srv->store, "issued", out.buf, out.len, &id) < 0)
+	assert(!out.overflow);
+	if (out.overflow)
+		status = send_error(conn, 500, "internal error", NULL, 0);
+	else if (store_append(srv->store, "issued", who[0] ? who : NULL,
+			      out.buf, out.len, &id) < 0)
 		status = store_error(conn, errno);
 	else
 		status = issue_reply(conn, id);
@@ -441,22 +451,44 @@ out:
 
 /* ---- Routing ---- */
 
+/* Replies to a refused request: 401 with a challenge, 403, or 429. */
+static int refuse(struct mg_connection *conn, const struct access_result *r)
+{
+	char retry[16];
+	struct header h = {"WWW-Authenticate", "Bearer realm=\"assetd\""};
+
+	if (r->status == 429) {
+		snprintf(retry, sizeof retry, "%u", r->retry_after);
+		h.name = "Retry-After";
+		h.value = retry;
+	}
+	return send_error(conn, r->status, r->message,
+			  r->status == 403 ? NULL : &h, 1);
+}
+
 static int route(struct http_server *srv, struct mg_connection *conn)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	const char *path = ri->local_uri_raw ? ri->local_uri_raw : "";
 	struct header allow = {"Allow", "POST"};
+	int post = strcmp(ri->request_method, "POST") == 0;
+	struct access_result who;
 
 	if (strcmp(ri->http_version, "1.1") == 0 &&
 	    mg_get_header(conn, "Host") == NULL)
 		return send_error(conn, 400, "HTTP/1.1 requests need a Host "
 					     "header", NULL, 1);
+	access_check(srv->access, ri->remote_addr,
+		     mg_get_header(conn, "Authorization"),
+		     post ? TOKEN_ISSUE : TOKEN_READ, &who);
+	if (who.status != 0)
+		return refuse(conn, &who);
 	if (strcmp(path, "/api/assets") != 0)
 		return send_error(conn, 404, "no such endpoint", NULL, 0);
-	if (strcmp(ri->request_method, "POST") != 0)
+	if (!post)
 		return send_error(conn, 405, "method not allowed; use POST",
 				  &allow, 0);
-	return post_asset(srv, conn);
+	return post_asset(srv, conn, who.who);
 }
 
 static int on_request(struct mg_connection *conn, void *data)
@@ -476,19 +508,21 @@ static int on_request(struct mg_connection *conn, void *data)
 
 /* ---- Start and stop ---- */
 
+/* Appends one CivetWeb option to a NULL-terminated list of pairs. */
+static void add_option(const char **options, size_t *n, const char *key,
+		       const char *value)
+{
+	options[(*n)++] = key;
+	options[(*n)++] = value;
+	options[*n] = NULL;
+}
+
 static int start_context(struct http_server *srv, const struct config *cfg,
 			 char *err, size_t errlen)
 {
 	char threads[16], timeout[16], idle[16];
-	const char *options[] = {
-		"listening_ports", cfg->listen,
-		"num_threads", threads,
-		"request_timeout_ms", timeout,
-		"enable_keep_alive", "yes",
-		"keep_alive_timeout_ms", idle,
-		"decode_url", "no", /* paths match as sent: %61 is not 'a' */
-		"access_log_file", cfg->access_log[0] ? cfg->access_log : NULL,
-		NULL, NULL};
+	const char *options[24];
+	size_t n = 0;
 	struct mg_callbacks callbacks = {0};
 	struct mg_init_data init = {0};
 	struct mg_error_data error = {0};
@@ -499,8 +533,16 @@ static int start_context(struct http_server *srv, const struct config *cfg,
 	snprintf(idle, sizeof idle, "%u", cfg->request_timeout_ms < IDLE_MS
 						 ? cfg->request_timeout_ms
 						 : IDLE_MS);
-	if (!cfg->access_log[0])
-		options[12] = NULL;
+	add_option(options, &n, "listening_ports", cfg->listen);
+	add_option(options, &n, "num_threads", threads);
+	add_option(options, &n, "request_timeout_ms", timeout);
+	add_option(options, &n, "enable_keep_alive", "yes");
+	add_option(options, &n, "keep_alive_timeout_ms", idle);
+	/* Paths match as sent: %61 is not 'a'. */
+	add_option(options, &n, "decode_url", "no");
+	if (cfg->access_log[0])
+		add_option(options, &n, "access_log_file", cfg->access_log);
+
 	callbacks.http_error = on_http_error;
 	callbacks.log_message = on_log_message;
 	init.callbacks = &callbacks;
@@ -519,14 +561,16 @@ static int start_context(struct http_server *srv, const struct config *cfg,
 	return 0;
 }
 
-/* CivetWeb opens the access log per request and says nothing when it
- * cannot; a path that cannot be opened stops the start instead. */
-static int check_access_log(const char *path, char *err, size_t errlen)
+/* Opens path as mode to see that it can be, so a bad path stops the
+ * start with a clear message rather than failing later or quietly
+ * (CivetWeb opens the access log per request and says nothing). */
+static int check_file(const char *key, const char *path, const char *mode,
+		      char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "a");
+	FILE *f = fopen(path, mode);
 
 	if (f == NULL) {
-		snprintf(err, errlen, "access_log %s: cannot open: %s", path,
+		snprintf(err, errlen, "%s %s: cannot open: %s", key, path,
 			 strerror(errno));
 		return -1;
 	}
@@ -550,7 +594,7 @@ static in_addr_t listen_address(const char *listen)
 }
 
 struct http_server *http_start(const struct config *cfg, struct store *st,
-			       char *err, size_t errlen)
+			       struct access *acc, char *err, size_t errlen)
 {
 	struct http_server *srv = calloc(1, sizeof *srv);
 	struct mg_server_port ports[1];
@@ -559,16 +603,21 @@ struct http_server *http_start(const struct config *cfg, struct store *st,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (cfg->access_log[0] && check_access_log(cfg->access_log, err,
-						   errlen) < 0) {
+	if (cfg->access_log[0] &&
+	    check_file("access_log", cfg->access_log, "a", err, errlen) < 0) {
 		free(srv);
 		return NULL;
 	}
 	srv->store = st;
+	srv->access = acc;
 	srv->listen_ip = listen_address(cfg->listen);
 	srv->max_body = cfg->max_body_bytes;
 	srv->timeout_ms = cfg->request_timeout_ms;
 
+	/* Limit: no TLS here, because Debian 12's CivetWeb 1.15 calls
+	 * SSL_get_peer_certificate, which OpenSSL 3 no longer exports, on
+	 * every HTTPS connection and crashes; docs/TLS.md puts nginx in
+	 * front instead. */
 	mg_init_library(0);
 	if (start_context(srv, cfg, err, errlen) < 0) {
 		mg_exit_library();

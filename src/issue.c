@@ -149,11 +149,14 @@ static int check_duplicates(const struct json_object *obj, char *err,
 			    size_t errlen)
 {
 	for (size_t i = 1; i < obj->count; i++) {
+		const struct json_member *a = &obj->members[i];
+
 		for (size_t j = 0; j < i; j++) {
-			if (obj->members[i].key_len == obj->members[j].key_len &&
-			    memcmp(obj->members[i].key, obj->members[j].key,
-				   obj->members[i].key_len) == 0) {
-				name_key(&obj->members[i], err, errlen);
+			const struct json_member *b = &obj->members[j];
+
+			if (a->key_len == b->key_len &&
+			    memcmp(a->key, b->key, a->key_len) == 0) {
+				name_key(a, err, errlen);
 				return -1;
 			}
 		}
@@ -224,8 +227,8 @@ static int check_email(const struct issue_text *t, char *err, size_t errlen)
 	const char *at = memchr(t->s, '@', t->len);
 	const char *domain, *end = t->s + t->len;
 	uint32_t cp;
-	int ok = at != NULL && at > t->s && memchr(at + 1, '@',
-						   (size_t)(end - at - 1)) == NULL;
+	int ok = at != NULL && at > t->s &&
+		 memchr(at + 1, '@', (size_t)(end - at - 1)) == NULL;
 
 	for (size_t i = 0; ok && i < t->len;) {
 		int n = json_utf8_decode(t->s + i, t->len - i, &cp);

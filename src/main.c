@@ -13,13 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "config.h"
 #include "http.h"
 #include "log.h"
 #include "store.h"
+#include "tokens.h"
 
 static const char usage[] =
 	"Usage: assetd [-c FILE] [--listen ADDR:PORT] [--data-dir DIR]\n"
+	"       assetd [-c FILE] token add NAME ROLE | list | revoke NAME\n"
 	"\n"
 	"Issues IT assets over HTTP (POST /api/assets) and records each\n"
 	"one as a line of DIR/assets.jsonl.\n"
@@ -30,7 +33,9 @@ static const char usage[] =
 	"  -h, --help          show this help and exit\n"
 	"  -V, --version       show the version and exit\n"
 	"\n"
-	"Flags override the file; without -c, built-in defaults are used.\n";
+	"Flags override the file; without -c, built-in defaults are used.\n"
+	"'token' edits the configuration's tokens_file; ROLE is read,\n"
+	"issue or admin. A new token is printed once.\n";
 
 enum { OPT_LISTEN = 256, OPT_DATA_DIR };
 
@@ -38,6 +43,8 @@ struct flags {
 	const char *config_file;
 	const char *listen;
 	const char *data_dir;
+	char **command; /* after "token", or NULL */
+	int command_argc;
 };
 
 /* Returns 0 to run, 1 when done (help, version), 2 on a usage error. */
@@ -52,7 +59,9 @@ static int parse_flags(int argc, char **argv, struct flags *f)
 		{NULL, 0, NULL, 0}};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:hV", longopts, NULL)) != -1) {
+	/* '+': stop at the first word, so "token add x -c f" is not
+	 * rearranged. */
+	while ((ch = getopt_long(argc, argv, "+c:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			f->config_file = optarg;
@@ -74,12 +83,28 @@ static int parse_flags(int argc, char **argv, struct flags *f)
 			return 2;
 		}
 	}
+	if (optind < argc && strcmp(argv[optind], "token") == 0) {
+		f->command = argv + optind + 1;
+		f->command_argc = argc - optind - 1;
+		return 0;
+	}
 	if (optind < argc) {
 		fprintf(stderr, "assetd: unexpected argument '%s'\n%s",
 			argv[optind], usage);
 		return 2;
 	}
 	return 0;
+}
+
+/* assetd token ...: edits the tokens file the configuration names. */
+static int run_token_command(const struct flags *f, const struct config *c)
+{
+	if (c->tokens_file[0] == '\0') {
+		fprintf(stderr, "assetd token: no tokens_file is set in the "
+				"configuration (use -c FILE)\n");
+		return 2;
+	}
+	return tokens_cli(c->tokens_file, f->command_argc, f->command);
 }
 
 /* Returns 0, or the exit code: 1 for the file, 2 for a flag. */
@@ -120,6 +145,7 @@ int main(int argc, char **argv)
 	struct flags flags = {0};
 	struct config cfg;
 	struct store *st = NULL;
+	struct access *acc = NULL;
 	struct http_server *srv = NULL;
 	sigset_t stop;
 	char err[512];
@@ -131,18 +157,27 @@ int main(int argc, char **argv)
 	rc = load_config(&flags, &cfg);
 	if (rc != 0)
 		return rc;
+	if (flags.command != NULL)
+		return run_token_command(&flags, &cfg);
 	log_set_level(cfg.log_level);
 	setup_signals(&stop);
 
+	acc = access_open(&cfg, err, sizeof err);
+	if (acc == NULL) {
+		log_error("access: %s", err);
+		return 1;
+	}
 	st = store_open(cfg.data_dir, err, sizeof err);
 	if (st == NULL) {
 		log_error("store: %s", err);
+		access_close(acc);
 		return 1;
 	}
-	srv = http_start(&cfg, st, err, sizeof err);
+	srv = http_start(&cfg, st, acc, err, sizeof err);
 	if (srv == NULL) {
 		log_error("http: %s", err);
 		store_close(st);
+		access_close(acc);
 		return 1;
 	}
 	log_info("assetd %s listening on %.*s:%d, data in %s", ASSETD_VERSION,
@@ -154,6 +189,7 @@ int main(int argc, char **argv)
 		 sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_stop(srv);
 	store_close(st);
+	access_close(acc);
 	log_info("stopped");
 	return 0;
 }

@@ -336,11 +336,13 @@ static int wait_durable(struct store *s, uint64_t seq)
 	return rc;
 }
 
-/* Writes {"id":N,"event":EVENT,"at":NOW,FIELDS}\n into line, which has
- * room for ENVELOPE_MAX + fields_len bytes. Returns the length. */
-#define ENVELOPE_MAX 160
+/* Writes {"id":N,"event":EVENT,"at":NOW[,"by":BY],FIELDS}\n into line,
+ * which has room for ENVELOPE_MAX + fields_len bytes. Returns the
+ * length. event and by need no escaping (checked by store_append). */
+#define ENVELOPE_MAX 240
 static size_t format_line(char *line, uint64_t id, const char *event,
-			  const char *fields, size_t fields_len)
+			  const char *by, const char *fields,
+			  size_t fields_len)
 {
 	struct timespec ts;
 	struct tm tm;
@@ -351,16 +353,27 @@ static size_t format_line(char *line, uint64_t id, const char *event,
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	n = snprintf(line, ENVELOPE_MAX - 3,
-		     "{\"id\":%" PRIu64 ",\"event\":\"%s\",\"at\":\"%s\"%s",
-		     id, event, at, fields_len ? "," : "");
+		     "{\"id\":%" PRIu64 ",\"event\":\"%s\",\"at\":\"%s\""
+		     "%s%s%s%s",
+		     id, event, at, by ? ",\"by\":\"" : "", by ? by : "",
+		     by ? "\"" : "", fields_len ? "," : "");
 	assert(n > 0 && n < ENVELOPE_MAX - 3);
 	memcpy(line + n, fields, fields_len);
 	memcpy(line + (size_t)n + fields_len, "}\n", 2);
 	return (size_t)n + fields_len + 2;
 }
 
-int store_append(struct store *s, const char *event, const char *fields,
-		 size_t fields_len, uint64_t *id)
+/* Names that go into the envelope unescaped: [A-Za-z0-9._-]{1,63}. */
+static int plain_name(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+			     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
+
+	return n > 0 && n < 64 && s[n] == '\0';
+}
+
+int store_append(struct store *s, const char *event, const char *by,
+		 const char *fields, size_t fields_len, uint64_t *id)
 {
 	char *line = malloc(ENVELOPE_MAX + fields_len);
 	size_t len;
@@ -369,7 +382,11 @@ int store_append(struct store *s, const char *event, const char *fields,
 
 	if (line == NULL)
 		return -1;
-	assert(strlen(event) < 32);
+	if (!plain_name(event) || (by != NULL && !plain_name(by))) {
+		free(line);
+		errno = EINVAL;
+		return -1;
+	}
 
 	pthread_mutex_lock(&s->mu);
 	if (s->broken || s->stopping) {
@@ -383,7 +400,7 @@ int store_append(struct store *s, const char *event, const char *fields,
 	if (ceiling_reserve(s) < 0)
 		goto out;
 
-	len = format_line(line, s->next_id, event, fields, fields_len);
+	len = format_line(line, s->next_id, event, by, fields, fields_len);
 	if (log_write(s, line, len) < 0)
 		goto out;
 

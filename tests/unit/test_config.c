@@ -35,6 +35,25 @@ static void defaults(void **state)
 	assert_int_equal(c.request_timeout_ms, 10000);
 	assert_string_equal(c.access_log, "");
 	assert_int_equal(c.log_level, LOG_INFO);
+	assert_string_equal(c.tokens_file, "");
+	assert_int_equal(c.allow_anonymous, 0);
+}
+
+static void access_keys(void **state)
+{
+	struct config c;
+
+	(void)state;
+	assert_int_equal(parse(&c, "tokens_file = /etc/assetd/tokens\n"
+				   "allow_anonymous = yes\n"),
+			 0);
+	assert_string_equal(c.tokens_file, "/etc/assetd/tokens");
+	assert_int_equal(c.allow_anonymous, 1);
+	assert_int_equal(parse(&c, "allow_anonymous = maybe\n"), -1);
+	assert_string_equal(err, "t.conf:1: allow_anonymous must be yes or no");
+	assert_int_equal(parse(&c, "tls_certificate = /etc/server.pem\n"), -1);
+	assert_string_equal(err, "t.conf:1: tls_certificate is not supported: "
+				 "put a TLS proxy in front (docs/TLS.md)");
 }
 
 static void every_key(void **state)
@@ -46,7 +65,8 @@ static void every_key(void **state)
 				   "data_dir=/var/lib/assetd\n"
 				   "threads = 4\r\nmax_body_bytes = 1024\n"
 				   "request_timeout_ms = 500\n"
-				   "access_log = /tmp/a.log\nlog_level = debug"),
+				   "access_log = /tmp/a.log\n"
+				   "log_level = debug"),
 			 0);
 	assert_string_equal(c.listen, "0.0.0.0:9000");
 	assert_string_equal(c.data_dir, "/var/lib/assetd");
@@ -173,6 +193,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(every_key),
+		cmocka_unit_test(access_keys),
 		cmocka_unit_test(unknown_key),
 		cmocka_unit_test(bad_values),
 		cmocka_unit_test(key_set_twice),

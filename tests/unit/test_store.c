@@ -91,7 +91,7 @@ static uint64_t append_ok(struct store *s)
 {
 	uint64_t id = 0;
 
-	assert_int_equal(store_append(s, "issued", fields, strlen(fields),
+	assert_int_equal(store_append(s, "issued", NULL, fields, strlen(fields),
 				      &id),
 			 0);
 	return id;
@@ -136,6 +136,31 @@ static void append_and_reopen(void **state)
 	store_close(s);
 	free(log);
 	free(counter);
+}
+
+static void by_follows_at(void **state)
+{
+	struct store *s = open_ok();
+	uint64_t id = 0;
+	char *log;
+
+	(void)state;
+	assert_int_equal(store_append(s, "issued", "helpdesk-1", fields,
+				      strlen(fields), &id),
+			 0);
+	assert_int_equal(store_append(s, "issued", "a b", fields,
+				      strlen(fields), &id),
+			 -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(store_append(s, "is\"sued", NULL, fields,
+				      strlen(fields), &id),
+			 -1);
+	store_close(s);
+	log = slurp(STORE_LOG_NAME);
+	assert_non_null(strstr(log, "Z\",\"by\":\"helpdesk-1\","
+				    "\"employee_name\""));
+	assert_int_equal(strchr(log, '\n')[1], '\0');
+	free(log);
 }
 
 static void counter_reserves_ahead_while_open(void **state)
@@ -371,7 +396,8 @@ static void full_disk_cuts_back_and_recovers(void **state)
 	small = old;
 	small.rlim_cur = (rlim_t)st.st_size + 20;
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
-	assert_int_equal(store_append(s, "issued", fields, strlen(fields), &id),
+	assert_int_equal(store_append(s, "issued", NULL, fields,
+				      strlen(fields), &id),
 			 -1);
 	assert_int_equal(errno, EFBIG);
 	setrlimit(RLIMIT_FSIZE, &old);
@@ -394,11 +420,13 @@ static void failed_sync_refuses_until_restart(void **state)
 	s = open_ok();
 	unsetenv("ASSETD_TEST_FAIL_SYNC");
 	assert_int_equal(append_ok(s), 1);
-	assert_int_equal(store_append(s, "issued", fields, strlen(fields), &id),
+	assert_int_equal(store_append(s, "issued", NULL, fields,
+				      strlen(fields), &id),
 			 -1);
 	assert_int_equal(errno, EIO);
 	assert_true(store_is_broken(s));
-	assert_int_equal(store_append(s, "issued", fields, strlen(fields), &id),
+	assert_int_equal(store_append(s, "issued", NULL, fields,
+				      strlen(fields), &id),
 			 -1);
 	assert_int_equal(errno, EIO);
 	store_close(s);
@@ -415,20 +443,22 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(append_and_reopen, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(by_follows_at, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(
 			counter_reserves_ahead_while_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(second_open_refused, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(missing_directory_refused, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(missing_directory_refused,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			no_reuse_after_last_line_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			after_crash_ids_skip_the_reservation, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			counter_behind_missing_or_garbage, setup, teardown),
-		cmocka_unit_test_setup_teardown(torn_tail_at_every_offset, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(torn_tail_at_every_offset,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			damaged_middle_line_stops_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(
