@@ -168,7 +168,7 @@ def main():
 
     proc, port, _ = start_assetd(assetd, data)
     idle_rss = rss_kib(proc.pid)
-    cproc, cport = start_ceiling(ceiling, 16)
+    cproc, cport = start_ceiling(ceiling, 512)  # as assetd's default
     created = 0
     table = []
     for conns in (1, 16, 64):

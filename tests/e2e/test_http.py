@@ -277,8 +277,9 @@ class Deadlines(ServerTest):
             got = read_all(s)
         (status, _, body), = parse_responses(got)
         self.assertEqual(status, 408)
+        # request_timeout_ms = 1000: the body deadline is 2 * 1000 + 1000
         self.assertEqual(body, {"error": "request body took longer than "
-                                         "1000 ms"})
+                                         "3000 ms"})
         self.assertNothingWritten()
 
     def test_slow_client_does_not_block_others(self):
