@@ -28,6 +28,7 @@ struct config {
 	enum log_level log_level;
 	char tokens_file[CONFIG_PATH_MAX]; /* "" when none: no tokens */
 	int allow_anonymous;		/* serve beyond loopback untokened */
+	char trusted_proxy[16];		/* IPv4 whose X-Real-IP is used */
 };
 
 void config_defaults(struct config *c);

@@ -192,7 +192,10 @@ void access_check(struct access *a, const char *client,
 		return;
 	}
 	if (token == NULL) {
-		refuse(a, client, "a bearer token is required", r);
+		/* Nothing was guessed: not counted, so a probe without a
+		 * token cannot lock others out behind a proxy. */
+		r->status = 401;
+		r->message = "a bearer token is required";
 		return;
 	}
 	if (!tokens_lookup(a->tokens, token, strlen(token), r->who, &role)) {

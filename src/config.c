@@ -150,6 +150,16 @@ int config_set(struct config *c, const char *key, const char *value,
 				      "put a TLS proxy in front (docs/TLS.md)");
 		return -1;
 	}
+	if (strcmp(key, "trusted_proxy") == 0) {
+		struct in_addr addr;
+
+		if (inet_pton(AF_INET, value, &addr) == 1)
+			return set_string(c->trusted_proxy,
+					  sizeof c->trusted_proxy, value, key,
+					  err, errlen);
+		snprintf(err, errlen, "trusted_proxy must be an IPv4 address");
+		return -1;
+	}
 	if (strcmp(key, "allow_anonymous") == 0) {
 		if (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0) {
 			c->allow_anonymous = strcmp(value, "yes") == 0;

@@ -53,6 +53,7 @@ struct http_server {
 	struct store *store;
 	struct access *access;
 	struct deadline_watch *deadlines;
+	char trusted_proxy[16]; /* dotted IPv4, or "" */
 	size_t max_body;
 	unsigned timeout_ms;
 	int port;
@@ -456,6 +457,31 @@ out:
 
 /* ---- Routing ---- */
 
+static int header_count(const struct mg_request_info *ri, const char *name)
+{
+	int n = 0;
+
+	for (int i = 0; i < ri->num_headers; i++)
+		n += strcasecmp(ri->http_headers[i].name, name) == 0;
+	return n;
+}
+
+/* The client's IPv4 address: the peer's, or, when the peer is the
+ * configured trusted proxy, the X-Real-IP it sets. */
+static const char *client_address(const struct http_server *srv,
+				  struct mg_connection *conn)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	const char *real = mg_get_header(conn, "X-Real-IP");
+	struct in_addr addr;
+
+	if (srv->trusted_proxy[0] && strcmp(ri->remote_addr,
+					    srv->trusted_proxy) == 0 &&
+	    real != NULL && inet_pton(AF_INET, real, &addr) == 1)
+		return real;
+	return ri->remote_addr;
+}
+
 /* Replies to a refused request: 401 with a challenge, 403, or 429. */
 static int refuse(struct mg_connection *conn, const struct access_result *r)
 {
@@ -483,7 +509,10 @@ static int route(struct http_server *srv, struct mg_connection *conn)
 	    mg_get_header(conn, "Host") == NULL)
 		return send_error(conn, 400, "HTTP/1.1 requests need a Host "
 					     "header", NULL, 1);
-	access_check(srv->access, ri->remote_addr,
+	if (header_count(ri, "Authorization") > 1)
+		return send_error(conn, 400, "more than one Authorization "
+					     "header", NULL, 1);
+	access_check(srv->access, client_address(srv, conn),
 		     mg_get_header(conn, "Authorization"),
 		     post ? TOKEN_ISSUE : TOKEN_READ, &who);
 	if (who.status != 0)
@@ -615,6 +644,8 @@ struct http_server *http_start(const struct config *cfg, struct store *st,
 	}
 	srv->store = st;
 	srv->access = acc;
+	snprintf(srv->trusted_proxy, sizeof srv->trusted_proxy, "%s",
+		 cfg->trusted_proxy);
 	srv->listen_ip = listen_address(cfg->listen);
 	srv->max_body = cfg->max_body_bytes;
 	srv->timeout_ms = cfg->request_timeout_ms;

@@ -296,10 +296,15 @@ static int sha256(const char *data, size_t len, unsigned char *hash)
 }
 
 /* A field as a message shows it: at most SHOWN_MAX bytes, then "...";
- * anything but printable ASCII as '?', so a message stays one line. */
+ * anything but printable ASCII as '?', so a message stays one line. A
+ * field that looks like a token pasted into the wrong column shows only
+ * "adt_", so that a message never gives a token away. */
 static const char *shown(const char *s, size_t n, char out[SHOWN_MAX + 4])
 {
 	size_t k = n < SHOWN_MAX ? n : SHOWN_MAX;
+
+	if (n >= 4 && memcmp(s, "adt_", 4) == 0)
+		k = 4;
 
 	for (size_t i = 0; i < k; i++)
 		out[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';

@@ -130,6 +130,29 @@ class Tokens(unittest.TestCase):
         self.assertEqual(self.post(self.tok["issue"], "127.0.0.2")[0], 201)
         self.assertEqual(len(self.server.log_lines()), 1)
 
+    def test_requests_without_a_token_are_not_counted(self):
+        for _ in range(25):
+            self.assertEqual(self.post()[0], 401)
+        self.assertEqual(self.post(self.tok["issue"])[0], 201)
+
+    def test_two_authorization_headers_400(self):
+        raw = self.server.raw(post_bytes(
+            BODY, b"Authorization: Bearer " + self.tok["issue"].encode() +
+            b"\r\nAuthorization: Bearer adt_x\r\n"))
+        (status, _, body), = parse_responses(raw)
+        self.assertEqual((status, body), (400, {
+            "error": "more than one Authorization header"}))
+        self.assertEqual(self.server.log_lines(), [])
+
+    def test_a_token_in_the_wrong_column_is_not_logged(self):
+        secret = self.tok["admin"]
+        with open(self.tokens_file, "a") as f:
+            f.write("%s issue %s\n" % (secret, "0" * 64))
+        time.sleep(1.2)
+        self.assertEqual(self.post(self.tok["issue"])[0], 201)
+        self.assertIn("bad name 'adt_...'", self.server.stderr())
+        self.assertNotIn(secret[4:12], self.server.stderr())
+
     def test_changes_to_the_file_apply_without_restart(self):
         self.assertEqual(self.post(self.tok["issue"])[0], 201)
         self.token("revoke", "issue-1")
@@ -210,6 +233,7 @@ http {
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_set_header Host $host;
+            proxy_set_header X-Real-IP $remote_addr;
         }
     }
 }
@@ -240,7 +264,15 @@ class TlsProxy(unittest.TestCase):
                         "-keyout", os.path.join(self.dir, "key.pem"),
                         "-out", self.cert],
                        check=True, capture_output=True)
-        self.server = Server(data_dir=self.data).start()
+        tokens = os.path.join(self.dir, "tokens")
+        conf = "tokens_file = %s\ntrusted_proxy = 127.0.0.1\n" % tokens
+        with open(os.path.join(self.dir, "cli.conf"), "w") as f:
+            f.write(conf)
+        self.token = subprocess.run(
+            [BIN, "-c", os.path.join(self.dir, "cli.conf"), "token", "add",
+             "desk", "issue"], capture_output=True, text=True,
+            check=True).stdout.strip()
+        self.server = Server(data_dir=self.data, conf=conf).start()
         self.tls_port = free_port()
         conf = os.path.join(self.dir, "nginx.conf")
         with open(conf, "w") as f:
@@ -265,9 +297,28 @@ class TlsProxy(unittest.TestCase):
         self.server.cleanup()
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def https_post(self, token, source):
+        p = subprocess.run(
+            ["curl", "-sS", "--cacert", self.cert, "--interface", source,
+             "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+             "-H", "Authorization: Bearer " + token,
+             "https://127.0.0.1:%d/api/assets" % self.tls_port,
+             "--data-binary", BODY.decode()],
+            capture_output=True, text=True, timeout=30)
+        return int(p.stdout)
+
+    def test_slow_down_counts_the_client_behind_the_proxy(self):
+        for i in range(20):
+            self.assertEqual(self.https_post("adt_bad%d" % i, "127.0.0.2"),
+                             401)
+        self.assertEqual(self.https_post("adt_bad", "127.0.0.2"), 429)
+        self.assertEqual(self.https_post(self.token, "127.0.0.3"), 201)
+        self.assertEqual([r["by"] for r in self.server.records()], ["desk"])
+
     def test_curl_over_https_through_nginx(self):
         p = subprocess.run(
             ["curl", "-sS", "--cacert", self.cert, "-X", "POST", "-D", "-",
+             "-H", "Authorization: Bearer " + self.token,
              "https://127.0.0.1:%d/api/assets" % self.tls_port,
              "--data-binary", BODY.decode()],
             capture_output=True, text=True, timeout=30)
@@ -284,7 +335,8 @@ class TlsProxy(unittest.TestCase):
         ctx = ssl.create_default_context(cafile=self.cert)
         conn = http.client.HTTPSConnection("127.0.0.1", self.tls_port,
                                            context=ctx, timeout=10)
-        conn.request("POST", "/api/assets", body=BODY)
+        conn.request("POST", "/api/assets", body=BODY,
+                     headers={"Authorization": "Bearer " + self.token})
         resp = conn.getresponse()
         self.assertEqual((resp.status, json.loads(resp.read())),
                          (201, {"message": "Asset issued", "id": 1}))

@@ -49,6 +49,11 @@ static void access_keys(void **state)
 			 0);
 	assert_string_equal(c.tokens_file, "/etc/assetd/tokens");
 	assert_int_equal(c.allow_anonymous, 1);
+	assert_int_equal(parse(&c, "trusted_proxy = 127.0.0.1\n"), 0);
+	assert_string_equal(c.trusted_proxy, "127.0.0.1");
+	assert_int_equal(parse(&c, "trusted_proxy = localhost\n"), -1);
+	assert_string_equal(err, "t.conf:1: trusted_proxy must be an IPv4 "
+				 "address");
 	assert_int_equal(parse(&c, "allow_anonymous = maybe\n"), -1);
 	assert_string_equal(err, "t.conf:1: allow_anonymous must be yes or no");
 	assert_int_equal(parse(&c, "tls_certificate = /etc/server.pem\n"), -1);
