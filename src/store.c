@@ -50,6 +50,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "json.h"
 #include "log.h"
 
@@ -86,34 +87,7 @@ struct store {
 	unsigned long fail_sync_at;
 };
 
-/* ---- System calls: EINTR retried here, and only here. ---- */
-
-static int fd_write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int fd_sync(int fd)
-{
-	int rc;
-
-	do
-		rc = fdatasync(fd);
-	while (rc < 0 && errno == EINTR);
-	return rc;
-}
+/* ---- Writing and syncing the log ---- */
 
 /*
  * The log's fdatasync, with the test-only fault hook: when the
@@ -127,7 +101,7 @@ static int log_sync(struct store *s)
 		errno = EIO;
 		return -1;
 	}
-	return fd_sync(s->log_fd);
+	return fs_datasync(s->log_fd);
 }
 
 /* Appends line[0..len); on any failure the file is cut back to the size
@@ -136,20 +110,17 @@ static int log_write(struct store *s, const char *line, size_t len)
 {
 	int saved;
 
-	if (fd_write_all(s->log_fd, line, len) == 0)
+	if (fs_write_all(s->log_fd, line, len) == 0)
 		return 0;
 
 	saved = errno;
 	log_error("store: append to %s/%s failed: %s", s->dir,
 		  STORE_LOG_NAME, strerror(saved));
-	while (ftruncate(s->log_fd, s->size) < 0) {
-		if (errno == EINTR)
-			continue;
+	if (fs_truncate(s->log_fd, s->size) < 0) {
 		log_error("store: cannot cut %s/%s back to %lld bytes: %s",
 			  s->dir, STORE_LOG_NAME, (long long)s->size,
 			  strerror(errno));
 		s->broken = 1;
-		break;
 	}
 	errno = saved;
 	return -1;
@@ -170,14 +141,14 @@ static int counter_write(struct store *s, uint64_t value)
 			  STORE_COUNTER_NAME, strerror(errno));
 		return -1;
 	}
-	if (fd_write_all(fd, text, (size_t)n) < 0 || fd_sync(fd) < 0) {
+	if (fs_write_all(fd, text, (size_t)n) < 0 || fs_datasync(fd) < 0) {
 		log_error("store: cannot write %s/%s.tmp: %s", s->dir,
 			  STORE_COUNTER_NAME, strerror(errno));
 		goto out;
 	}
 	if (renameat(s->dir_fd, STORE_COUNTER_NAME ".tmp", s->dir_fd,
 		     STORE_COUNTER_NAME) < 0 ||
-	    fd_sync(s->dir_fd) < 0) {
+	    fs_datasync(s->dir_fd) < 0) {
 		log_error("store: cannot replace %s/%s: %s", s->dir,
 			  STORE_COUNTER_NAME, strerror(errno));
 		goto out;
@@ -537,9 +508,9 @@ static int set_torn_tail_aside(struct store *s, const char *map,
 	int fd = openat(s->dir_fd, STORE_TORN_NAME,
 			O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 
-	if (fd < 0 || fd_write_all(fd, map + good, torn) < 0 ||
-	    fd_write_all(fd, "\n", 1) < 0 || fd_sync(fd) < 0 ||
-	    fd_sync(s->dir_fd) < 0) {
+	if (fd < 0 || fs_write_all(fd, map + good, torn) < 0 ||
+	    fs_write_all(fd, "\n", 1) < 0 || fs_datasync(fd) < 0 ||
+	    fs_datasync(s->dir_fd) < 0) {
 		snprintf(err, errlen, "%s/%s: cannot save torn line: %s",
 			 s->dir, STORE_TORN_NAME, strerror(errno));
 		if (fd >= 0)
@@ -548,7 +519,7 @@ static int set_torn_tail_aside(struct store *s, const char *map,
 	}
 	close(fd);
 
-	if (ftruncate(s->log_fd, good) < 0 || fd_sync(s->log_fd) < 0) {
+	if (fs_truncate(s->log_fd, good) < 0 || fs_datasync(s->log_fd) < 0) {
 		snprintf(err, errlen, "%s/%s: cannot cut torn line: %s", s->dir,
 			 STORE_LOG_NAME, strerror(errno));
 		return -1;
@@ -571,7 +542,7 @@ static int open_log(struct store *s, uint64_t *last_id, char *err,
 	s->log_fd = openat(s->dir_fd, STORE_LOG_NAME,
 			   O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (s->log_fd < 0 || fstat(s->log_fd, &st) < 0 ||
-	    fd_sync(s->dir_fd) < 0) {
+	    fs_datasync(s->dir_fd) < 0) {
 		snprintf(err, errlen, "%s/%s: cannot open: %s", s->dir,
 			 STORE_LOG_NAME, strerror(errno));
 		return -1;

@@ -57,6 +57,7 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include "fsutil.h"
 #include "log.h"
 
 /* Limit: a tokens file is at most 1 MiB, because it is read whole, under
@@ -115,71 +116,7 @@ struct token_set {
 	struct timespec next_check;	/* CLOCK_MONOTONIC */
 };
 
-/* ---- System calls: EINTR is retried here, and only here. ---- */
-
-/* Reads until len bytes or the end of the file; returns the count. */
-static ssize_t fd_read_full(int fd, char *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = read(fd, buf + got, len - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
-static int fd_write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int fd_sync(int fd)
-{
-	int rc;
-
-	do
-		rc = fsync(fd);
-	while (rc < 0 && errno == EINTR);
-	return rc;
-}
-
-static int fd_truncate(int fd, off_t size)
-{
-	int rc;
-
-	do
-		rc = ftruncate(fd, size);
-	while (rc < 0 && errno == EINTR);
-	return rc;
-}
-
-static int fd_lock(int fd)
-{
-	int rc;
-
-	do
-		rc = flock(fd, LOCK_EX);
-	while (rc < 0 && errno == EINTR);
-	return rc;
-}
+/* ---- Random bytes (file calls are in fsutil.c) ---- */
 
 /* Fills buf from the kernel's random source, or fails with errno. */
 static int random_fill(unsigned char *buf, size_t len)
@@ -552,7 +489,7 @@ static int file_read(const char *path, int fd, struct tokens_file *f,
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
 	}
-	n = fd_read_full(fd, f->text, TOKENS_FILE_MAX + 1);
+	n = fs_read_full(fd, f->text, TOKENS_FILE_MAX + 1);
 	if (n < 0) {
 		snprintf(err, errlen, "%s: cannot read: %s", path,
 			 strerror(errno));
@@ -810,7 +747,7 @@ static int lock_dir_of(const char *path)
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		cli_fail("%s: cannot open: %s", dir, strerror(errno));
-	} else if (fd_lock(fd) < 0) {
+	} else if (fs_lock(fd, LOCK_EX) < 0) {
 		cli_fail("%s: cannot lock: %s", dir, strerror(errno));
 		close(fd);
 		fd = -1;
@@ -861,14 +798,14 @@ static int append_line(const char *path, int dir_fd, const char *line,
 		cli_fail("%s: cannot open: %s", path, strerror(errno));
 		goto out;
 	}
-	if (fd_write_all(fd, line, len) < 0 || fd_sync(fd) < 0) {
+	if (fs_write_all(fd, line, len) < 0 || fs_sync(fd) < 0) {
 		cli_fail("%s: cannot write: %s", path, strerror(errno));
-		if (fd_truncate(fd, st.st_size) < 0 || fd_sync(fd) < 0)
+		if (fs_truncate(fd, st.st_size) < 0 || fs_sync(fd) < 0)
 			cli_fail("%s: cannot cut back to %lld bytes: %s", path,
 				 (long long)st.st_size, strerror(errno));
 		goto out;
 	}
-	if (created && fd_sync(dir_fd) < 0) {
+	if (created && fs_sync(dir_fd) < 0) {
 		cli_fail("%s: cannot sync its directory: %s", path,
 			 strerror(errno));
 		goto out;
@@ -980,9 +917,9 @@ static int write_without(const char *tmp, const char *text, size_t len,
 		cli_fail("%s: cannot create: %s", tmp, strerror(errno));
 		return -1;
 	}
-	if (fchmod(fd, 0600) < 0 || fd_write_all(fd, text, cut) < 0 ||
-	    fd_write_all(fd, text + cut_end, len - cut_end) < 0 ||
-	    fd_sync(fd) < 0) {
+	if (fchmod(fd, 0600) < 0 || fs_write_all(fd, text, cut) < 0 ||
+	    fs_write_all(fd, text + cut_end, len - cut_end) < 0 ||
+	    fs_sync(fd) < 0) {
 		cli_fail("%s: cannot write: %s", tmp, strerror(errno));
 		unlink(tmp);
 		goto out;
@@ -1015,7 +952,7 @@ static int replace_without(const char *path, int dir_fd, const char *text,
 		unlink(tmp);
 		goto out;
 	}
-	if (fd_sync(dir_fd) < 0) {
+	if (fs_sync(dir_fd) < 0) {
 		cli_fail("%s: cannot sync its directory: %s", path,
 			 strerror(errno));
 		goto out;
