@@ -838,34 +838,47 @@ static int check_body(struct walk *w, jsmntok_t *tokens)
 	return walk_body(w);
 }
 
+/* The parse's working tables, on the heap: on a worker's stack they
+ * would keep 14 KiB resident in each of hundreds of threads. */
+struct scratch {
+	jsmntok_t tokens[JSON_MAX_TOKENS];
+	struct span members[JSON_MAX_MEMBERS];
+};
+
 int json_parse_object(const char *body, size_t len, struct json_object *obj,
 		      char *err, size_t errlen)
 {
-	jsmntok_t tokens[JSON_MAX_TOKENS];
-	struct span members[JSON_MAX_MEMBERS];
-	struct walk w = {
-		.s = body, .len = len, .tok = tokens, .members = members
-	};
+	struct scratch *sc = malloc(sizeof *sc);
+	struct walk w = {.s = body, .len = len};
+	int rc = -1;
 
 	obj->members = NULL;
 	obj->count = 0;
 	obj->arena = NULL;
 	if (err && errlen > 0)
 		err[0] = '\0';
+	if (sc == NULL)
+		goto no_memory;
+	w.tok = sc->tokens;
+	w.members = sc->members;
 
-	if (check_body(&w, tokens) < 0) {
+	if (check_body(&w, sc->tokens) < 0) {
 		format_fault(&w, err, errlen);
 		errno = EINVAL;
-		return -1;
+		goto out;
 	}
+	if (build_object(&w, obj) < 0)
+		goto no_memory;
+	rc = 0;
+	goto out;
 
-	if (build_object(&w, obj) < 0) {
-		if (err && errlen > 0)
-			snprintf(err, errlen, "out of memory decoding JSON");
-		errno = ENOMEM;
-		return -1;
-	}
-	return 0;
+no_memory:
+	if (err && errlen > 0)
+		snprintf(err, errlen, "out of memory decoding JSON");
+	errno = ENOMEM;
+out:
+	free(sc);
+	return rc;
 }
 
 void json_object_free(struct json_object *obj)

@@ -222,14 +222,43 @@ def main():
                              ", ".join("%.2f" % t for t in times),
                              rss / 1024))
 
+    sixteen = table[1]
+    targets = [
+        ("16 connections: assetd/ceiling at least 0.50",
+         "%.2f" % statistics.median(sixteen[3]),
+         statistics.median(sixteen[3]) >= 0.5),
+        ("16 connections: no errors",
+         "%d" % sum(r["errors"] for r in sixteen[1]),
+         sum(r["errors"] for r in sixteen[1]) == 0),
+        ("16 connections: p99 at most 5 ms",
+         "%.2f ms" % (median(sixteen[1], "p99") / 1000),
+         median(sixteen[1], "p99") <= 5000),
+        ("1 connection: p50 at most one fdatasync + 0.2 ms",
+         "+%.3f ms" % ((median(one, "p50") - sync_us) / 1000),
+         median(one, "p50") <= sync_us + 200),
+        ("resident memory idle under 16 MiB", "%.1f MiB" % (idle_rss / 1024),
+         idle_rss < 16 * 1024),
+        ("start-up on 1,000,000 records under 2 s",
+         "%.2f s" % statistics.median(times), statistics.median(times) < 2),
+    ]
+
     if args.million:
         proc, port, _ = start_assetd(assetd, data)
         total = 0
         while total < 1000000:
             total += wrk(port, 16, 10)["created"]
+        after = rss_kib(proc.pid)
         print("memory after %d issuances in one process: %.1f MiB"
-              % (total, rss_kib(proc.pid) / 1024))
+              % (total, after / 1024))
         stop(proc)
+        targets.append(("resident memory after 1,000,000 issuances under "
+                        "16 MiB", "%.1f MiB" % (after / 1024),
+                        after < 16 * 1024))
+
+    print()
+    for name, value, met in targets:
+        print("target: %-56s %-10s %s" % (name, value,
+                                          "met" if met else "NOT MET"))
 
     shutil.rmtree(work)
     sys.exit(0 if check[0] else 1)
