@@ -155,8 +155,13 @@ class Lifecycle(unittest.TestCase):
     def test_sigterm_finishes_request_in_flight(self):
         s = self.start()
         sock = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+        # The 100 Continue comes from the handler: once it is read, the
+        # request is in flight (not still queued inside CivetWeb).
         sock.sendall(b"POST /api/assets HTTP/1.1\r\nHost: t\r\n"
-                     b"Content-Length: %d\r\n\r\n" % len(BODY) + BODY[:20])
+                     b"Expect: 100-continue\r\n"
+                     b"Content-Length: %d\r\n\r\n" % len(BODY))
+        self.assertEqual(sock.recv(100), b"HTTP/1.1 100 Continue\r\n\r\n")
+        sock.sendall(BODY[:20])
         time.sleep(0.3)
         s.proc.send_signal(signal.SIGTERM)
         time.sleep(0.3)
