@@ -394,31 +394,39 @@ static int store_error(struct mg_connection *conn, int saved_errno)
 	return send_error(conn, 503, msg, NULL, 0);
 }
 
+/* Framing, size, Expect, then the body itself, into a buffer the caller
+ * frees. Returns 0, or a status with err set (nothing read for sure). */
+static int receive_body(struct http_server *srv, struct mg_connection *conn,
+			char **body, size_t *len, char *err, size_t errlen)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	long long declared = 0;
+	int status = check_framing(ri, &declared, err, errlen);
+
+	if (status == 0 && declared > (long long)srv->max_body) {
+		snprintf(err, errlen, "request body is larger than %zu bytes",
+			 srv->max_body);
+		status = 413;
+	}
+	if (status == 0)
+		status = answer_expect(conn, ri, err, errlen);
+	if (status == 0)
+		status = read_body(srv, conn, declared, body, len, err, errlen);
+	return status;
+}
+
 static int post_asset(struct http_server *srv, struct mg_connection *conn,
 		      const char *who)
 {
-	const struct mg_request_info *ri = mg_get_request_info(conn);
 	char err[ERR_MAX];
 	char *body = NULL, *fields = NULL;
-	long long declared = 0;
 	size_t len = 0, cap;
 	struct issue iss;
 	struct json_out out;
 	uint64_t id;
 	int status;
 
-	status = check_framing(ri, &declared, err, sizeof err);
-	if (status == 0 && declared > (long long)srv->max_body) {
-		snprintf(err, sizeof err,
-			 "request body is larger than %zu bytes",
-			 srv->max_body);
-		status = 413;
-	}
-	if (status == 0)
-		status = answer_expect(conn, ri, err, sizeof err);
-	if (status == 0)
-		status = read_body(srv, conn, declared, &body, &len, err,
-				   sizeof err);
+	status = receive_body(srv, conn, &body, &len, err, sizeof err);
 	if (status != 0)
 		return send_error(conn, status, err, NULL, 1);
 
