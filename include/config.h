@@ -12,6 +12,7 @@
 #ifndef ASSETD_CONFIG_H
 #define ASSETD_CONFIG_H
 
+#include <netinet/in.h>
 #include <stddef.h>
 
 #include "log.h"
@@ -32,6 +33,10 @@ struct config {
 };
 
 void config_defaults(struct config *c);
+
+/* The address of a listen value "a.b.c.d:port" (IPv4, port 0-65535).
+ * Returns 0, or -1 when the value is not of that form. */
+int config_listen_addr(const char *listen, struct in_addr *addr);
 
 /* Sets one key from text. Returns 0, or -1 with the reason in err. */
 int config_set(struct config *c, const char *key, const char *value,

@@ -42,14 +42,8 @@ struct access {
 static int is_loopback(const char *listen)
 {
 	struct in_addr addr;
-	char host[INET_ADDRSTRLEN] = "";
-	size_t n = (size_t)(strrchr(listen, ':') - listen);
 
-	if (n >= sizeof host)
-		return 0;
-	memcpy(host, listen, n);
-	host[n] = '\0';
-	return inet_pton(AF_INET, host, &addr) == 1 &&
+	return config_listen_addr(listen, &addr) == 0 &&
 	       (ntohl(addr.s_addr) >> 24) == 127;
 }
 

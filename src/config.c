@@ -51,21 +51,27 @@ static int parse_uint(const char *s, unsigned long long min,
 	return 0;
 }
 
-/* "a.b.c.d:port" with a dotted IPv4 address and a port 0-65535. */
-static int listen_valid(const char *s)
+int config_listen_addr(const char *listen, struct in_addr *addr)
 {
-	const char *colon = strrchr(s, ':');
+	const char *colon = strrchr(listen, ':');
 	char host[INET_ADDRSTRLEN];
-	struct in_addr addr;
 	unsigned long long port;
 
-	if (colon == NULL || (size_t)(colon - s) >= sizeof host)
-		return 0;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	if (inet_pton(AF_INET, host, &addr) != 1)
-		return 0;
-	return parse_uint(colon + 1, 0, 65535, &port) == 0;
+	if (colon == NULL || (size_t)(colon - listen) >= sizeof host)
+		return -1;
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	if (inet_pton(AF_INET, host, addr) != 1 ||
+	    parse_uint(colon + 1, 0, 65535, &port) < 0)
+		return -1;
+	return 0;
+}
+
+static int listen_valid(const char *s)
+{
+	struct in_addr addr;
+
+	return config_listen_addr(s, &addr) == 0;
 }
 
 static int set_string(char *dst, size_t cap, const char *value,

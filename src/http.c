@@ -620,24 +620,10 @@ static int check_file(const char *key, const char *path, const char *mode,
 	return 0;
 }
 
-/* The IPv4 address of "a.b.c.d:port", checked by config already. */
-static in_addr_t listen_address(const char *listen)
-{
-	char host[INET_ADDRSTRLEN] = "";
-	struct in_addr addr = {0};
-	size_t n = (size_t)(strrchr(listen, ':') - listen);
-
-	if (n < sizeof host) {
-		memcpy(host, listen, n);
-		host[n] = '\0';
-		inet_pton(AF_INET, host, &addr);
-	}
-	return addr.s_addr;
-}
-
 struct http_server *http_start(const struct config *cfg, struct store *st,
 			       struct access *acc, char *err, size_t errlen)
 {
+	struct in_addr listen_ip = {0};
 	struct http_server *srv = calloc(1, sizeof *srv);
 	struct mg_server_port ports[1];
 
@@ -654,7 +640,8 @@ struct http_server *http_start(const struct config *cfg, struct store *st,
 	srv->access = acc;
 	snprintf(srv->trusted_proxy, sizeof srv->trusted_proxy, "%s",
 		 cfg->trusted_proxy);
-	srv->listen_ip = listen_address(cfg->listen);
+	config_listen_addr(cfg->listen, &listen_ip); /* checked by config */
+	srv->listen_ip = listen_ip.s_addr;
 	srv->max_body = cfg->max_body_bytes;
 	srv->timeout_ms = cfg->request_timeout_ms;
 
