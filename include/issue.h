@@ -27,6 +27,13 @@ enum issue_field {
 	ISSUE_FIELDS
 };
 
+/* Which request a body is for; see src/issue.c for what each reads. */
+enum issue_kind {
+	ISSUE_KIND_ISSUE,
+	ISSUE_KIND_TRANSFER,
+	ISSUE_KIND_RETURN
+};
+
 struct issue_text {
 	const char *s; /* UTF-8, points into the parsed body's arena */
 	size_t len;
@@ -51,7 +58,15 @@ struct issue {
 int issue_parse(const char *body, size_t len, struct issue *iss, char *err,
 		size_t errlen);
 
+/* The same for a kind's fields; issue_parse() is ISSUE_KIND_ISSUE. */
+int issue_parse_kind(const char *body, size_t len, enum issue_kind kind,
+		     struct issue *iss, char *err, size_t errlen);
+
 void issue_free(struct issue *iss);
+
+/* 1 when s[0..len) (valid UTF-8, no control characters) passes the
+ * email rule: local@domain, no white space, a dot in the domain. */
+int issue_email_ok(const char *s, size_t len);
 
 /* Appends the record's members, in log order and without braces, to out:
  * "employee_name":...,"employee_email":...,"asset_type":...,

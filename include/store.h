@@ -9,6 +9,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+
+struct event;
+struct state;
 
 struct store;
 
@@ -29,20 +33,44 @@ struct store;
  */
 struct store *store_open(const char *data_dir, char *err, size_t errlen);
 
+/* What store_append() did. */
+enum store_outcome {
+	STORE_WRITTEN,		/* the event's line is durable */
+	STORE_REPLAYED,		/* the key's first use, already durable */
+	STORE_NOT_FOUND,	/* nothing written: no such asset */
+	STORE_RETURNED,		/* nothing written: the asset was returned */
+	STORE_SAME_HOLDER,	/* nothing written: a transfer to its holder */
+	STORE_KEY_REUSED	/* nothing written: the key was used for a
+				 * different request */
+};
+
+struct store_result {
+	enum store_outcome outcome;
+	uint64_t id;		/* the asset (written or replayed) */
+	uint32_t event_no;	/* replayed: the event's place in the
+				 * asset's history, from 1 */
+};
+
 /*
- * Appends one event line and returns once it is durable:
- *   {"id":N,"event":EVENT,"at":"YYYY-MM-DDTHH:MM:SSZ","by":BY,FIELDS}
- * by names who wrote it (a token's name: letters, digits, '.', '_', '-');
- * NULL leaves "by" out. fields is a fragment of JSON members without
- * braces (it may be empty).
- * Returns 0 and sets *id. Returns -1 when nothing was acknowledged: errno
- * is ENOSPC, EFBIG or another write error (retry later, the line was cut
- * back); EAGAIN when the counter could not be written (retry later); EIO
- * when the store has stopped accepting writes after a failed sync
- * (restart needed); ESHUTDOWN while closing; EOVERFLOW past STORE_ID_MAX.
+ * Appends ev's line (src/event.c) and returns once it is durable. An
+ * issued event gets the next id; the others name theirs in ev->id. The
+ * store sets ev->at. A key used within EVENT_KEY_WINDOW is not written
+ * again (STORE_REPLAYED or STORE_KEY_REUSED).
+ * Returns 0 with res filled. Returns -1 when nothing was acknowledged:
+ * errno is ENOSPC, EFBIG or another write error (retry later, the line
+ * was cut back); EAGAIN when the counter could not be written (retry
+ * later); EIO when the store has stopped accepting writes after a failed
+ * sync (restart needed); ESHUTDOWN while closing; EOVERFLOW past
+ * STORE_ID_MAX; EINVAL for a by or key that may not be written.
  */
-int store_append(struct store *s, const char *event, const char *by,
-		 const char *fields, size_t fields_len, uint64_t *id);
+int store_append(struct store *s, struct event *ev, struct store_result *res);
+
+/* Reads len bytes of the log at off (a line the state points to).
+ * Returns the count read, or -1 with errno. */
+ssize_t store_read(struct store *s, uint64_t off, char *buf, size_t len);
+
+/* The state rebuilt from the log and kept current by store_append(). */
+struct state *store_state(struct store *s);
 
 /* 1 after a failed sync: every append fails until a restart. */
 int store_is_broken(struct store *s);

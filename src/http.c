@@ -2,11 +2,12 @@
 /*
  * http: CivetWeb glue. Every request flows one way:
  *
- *   route (exact path, method) -> framing -> body (deadline, cap)
- *     -> issue_parse -> store_append -> 201
+ *   Host, token -> route (api_match: exact path, method) -> framing
+ *     -> body (deadline, cap) -> api_handle (src/api.c)
  *
- * and every reply, CivetWeb's own errors included, is application/json
- * with a Content-Length, so keep-alive and pipelining work.
+ * and every reply, CivetWeb's own errors included, has a Content-Length
+ * (or is chunked), so keep-alive and pipelining work; every error is
+ * application/json.
  *
  * Invariants:
  * - Nothing reaches the store unless the framing was unambiguous and the
@@ -37,8 +38,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "deadline.h"
-#include "issue.h"
 #include "json.h"
 #include "log.h"
 
@@ -64,11 +65,6 @@ struct http_server {
 
 /* ---- Replies ---- */
 
-struct header {
-	const char *name;
-	const char *value;
-};
-
 /* Whether the connection may stay open after this reply: HTTP/1.1
  * unless the client asked to close, HTTP/1.0 only if it asked to keep. */
 static int client_keeps_alive(struct mg_connection *conn)
@@ -83,8 +79,62 @@ static int client_keeps_alive(struct mg_connection *conn)
 	return c != NULL && strcasecmp(c, "keep-alive") == 0;
 }
 
+static int is_head(struct mg_connection *conn)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+
+	return ri != NULL && ri->request_method != NULL &&
+	       strcmp(ri->request_method, "HEAD") == 0;
+}
+
 /* Bytes enough for a reply's status line and headers. */
-#define HEAD_MAX 512
+#define HEAD_MAX 1024
+
+/* Writes the status line and headers into buf (HEAD_MAX bytes). length
+ * is the Content-Length, or -1 for a chunked reply, -2 for a body that
+ * runs to the end of the connection. Returns the count. */
+static int format_head(struct mg_connection *conn, char *buf, int status,
+		       const char *type, long long length,
+		       const struct api_header *h, size_t nh, int close)
+{
+	char framing[64];
+	int n;
+
+	framing[0] = '\0';
+	if (length >= 0)
+		snprintf(framing, sizeof framing, "Content-Length: %lld\r\n",
+			 length);
+	else if (length == -1)
+		snprintf(framing, sizeof framing,
+			 "Transfer-Encoding: chunked\r\n");
+	n = snprintf(buf, HEAD_MAX,
+		     "HTTP/1.1 %d %s\r\n"
+		     "Content-Type: %s\r\n"
+		     "%s"
+		     "Cache-Control: no-store\r\n"
+		     "X-Content-Type-Options: nosniff\r\n",
+		     status, mg_get_response_code_text(conn, status), type,
+		     framing);
+	for (size_t i = 0; i < nh && n < HEAD_MAX; i++)
+		n += snprintf(buf + n, (size_t)(HEAD_MAX - n), "%s: %s\r\n",
+			      h[i].name, h[i].value);
+	if (n < HEAD_MAX)
+		n += snprintf(buf + n, (size_t)(HEAD_MAX - n),
+			      "Connection: %s\r\n\r\n",
+			      close ? "close" : "keep-alive");
+	assert(n > 0 && n < HEAD_MAX);
+	return n;
+}
+
+/* Whether this reply closes the connection; tells CivetWeb so. */
+static int closing(struct mg_connection *conn, int close)
+{
+	if (close || !client_keeps_alive(conn)) {
+		mg_disable_connection_keep_alive(conn);
+		return 1;
+	}
+	return 0;
+}
 
 /*
  * Writes a whole reply with one mg_write(): status line, headers and
@@ -94,38 +144,18 @@ static int client_keeps_alive(struct mg_connection *conn)
  * start once anything was sent (an interim 100 Continue, for one).
  */
 static void send_reply(struct mg_connection *conn, int status,
-		       const char *body, size_t len, const struct header *extra,
-		       int close)
+		       const char *type, const char *body, size_t len,
+		       const struct api_header *h, size_t nh, int close)
 {
-	const struct mg_request_info *ri = mg_get_request_info(conn);
-	int head_only = ri != NULL && ri->request_method != NULL &&
-			strcmp(ri->request_method, "HEAD") == 0;
-	char extra_line[128] = "";
 	char *buf = malloc(HEAD_MAX + len);
 	int n;
 
 	if (buf == NULL)
 		return;
-	if (close || !client_keeps_alive(conn)) {
-		close = 1;
-		mg_disable_connection_keep_alive(conn);
-	}
-	if (extra != NULL)
-		snprintf(extra_line, sizeof extra_line, "%s: %s\r\n",
-			 extra->name, extra->value);
-
-	n = snprintf(buf, HEAD_MAX,
-		     "HTTP/1.1 %d %s\r\n"
-		     "Content-Type: application/json\r\n"
-		     "Content-Length: %zu\r\n"
-		     "Cache-Control: no-store\r\n"
-		     "X-Content-Type-Options: nosniff\r\n"
-		     "%s"
-		     "Connection: %s\r\n\r\n",
-		     status, mg_get_response_code_text(conn, status), len,
-		     extra_line, close ? "close" : "keep-alive");
-	assert(n > 0 && n < HEAD_MAX);
-	if (!head_only) {
+	close = closing(conn, close);
+	n = format_head(conn, buf, status, type, (long long)len, h, nh,
+			close);
+	if (!is_head(conn)) {
 		memcpy(buf + n, body, len);
 		n += (int)len;
 	}
@@ -135,7 +165,8 @@ static void send_reply(struct mg_connection *conn, int status,
 
 /* Sends {"error":msg}. Returns status, for CivetWeb's access log. */
 static int send_error(struct mg_connection *conn, int status,
-		      const char *msg, const struct header *extra, int close)
+		      const char *msg, const struct api_header *extra,
+		      int close)
 {
 	char buf[ERR_MAX * 6 + 32];
 	struct json_out out;
@@ -144,8 +175,61 @@ static int send_error(struct mg_connection *conn, int status,
 	json_out_raw(&out, "{\"error\":", 9);
 	json_out_string(&out, msg, strlen(msg));
 	json_out_raw(&out, "}", 1);
-	send_reply(conn, status, out.buf, out.len, extra, close);
+	send_reply(conn, status, "application/json", out.buf, out.len, extra,
+		   extra != NULL, close);
 	return status;
+}
+
+/* ---- Replies from src/api.c ---- */
+
+static void api_reply(void *ctx, int status, const char *type,
+		      const char *body, size_t len,
+		      const struct api_header *h, size_t nh)
+{
+	send_reply(ctx, status, type, body, len, h, nh, 0);
+}
+
+/* A streamed reply: chunked for HTTP/1.1; for HTTP/1.0, the body runs
+ * to the end of the connection. */
+static int chunked(struct mg_connection *conn)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+
+	return strcmp(ri->http_version, "1.1") == 0;
+}
+
+static void api_start(void *ctx, int status, const char *type,
+		      const struct api_header *h, size_t nh)
+{
+	struct mg_connection *conn = ctx;
+	char buf[HEAD_MAX];
+	int close = closing(conn, !chunked(conn));
+	int n = format_head(conn, buf, status, type, chunked(conn) ? -1 : -2,
+			    h, nh, close);
+
+	mg_write(conn, buf, (size_t)n);
+}
+
+/* One chunk, framing included, in one write; len 0 ends the body. */
+static int api_chunk(void *ctx, const char *data, size_t len)
+{
+	struct mg_connection *conn = ctx;
+	char *buf;
+	int n = 0, rc;
+
+	if (is_head(conn) || (len == 0 && !chunked(conn)))
+		return 0;
+	if (!chunked(conn))
+		return mg_write(conn, data, len) == (int)len ? 0 : -1;
+	buf = malloc(len + 32);
+	if (buf == NULL)
+		return -1;
+	n = snprintf(buf, 32, "%zx\r\n", len);
+	memcpy(buf + n, data, len);
+	memcpy(buf + n + len, "\r\n", 2);
+	rc = mg_write(conn, buf, (size_t)n + len + 2);
+	free(buf);
+	return rc == n + (int)len + 2 ? 0 : -1;
 }
 
 /* CivetWeb's own errors (malformed requests, oversized headers) as JSON. */
@@ -359,49 +443,29 @@ fail_400:
 	return 400;
 }
 
-/* ---- POST /api/assets ---- */
-
-static int issue_reply(struct mg_connection *conn, uint64_t id)
-{
-	char body[96], location[48];
-	struct header loc = {"Location", location};
-	int n;
-
-	snprintf(location, sizeof location, "/api/assets/%" PRIu64, id);
-	n = snprintf(body, sizeof body,
-		     "{\"message\":\"Asset issued\",\"id\":%" PRIu64 "}", id);
-	send_reply(conn, 201, body, (size_t)n, &loc, 0);
-	return 201;
-}
-
-static int store_error(struct mg_connection *conn, int saved_errno)
-{
-	const char *msg;
-
-	if (saved_errno == EAGAIN)
-		msg = "the id counter cannot be written; nothing was issued; "
-		      "try again later";
-	else if (saved_errno == EIO)
-		msg = "the log cannot be written safely; nothing was issued; "
-		      "the server needs a restart";
-	else if (saved_errno == EOVERFLOW)
-		msg = "every id has been used; nothing was issued";
-	else if (saved_errno == ESHUTDOWN)
-		msg = "the server is shutting down; nothing was issued";
-	else
-		msg = "the log cannot be written (disk full?); nothing was "
-		      "issued; try again later";
-	return send_error(conn, 503, msg, NULL, 0);
-}
+/* ---- The body ---- */
 
 /* Framing, size, Expect, then the body itself, into a buffer the caller
  * frees. Returns 0, or a status with err set (nothing read for sure). */
 static int receive_body(struct http_server *srv, struct mg_connection *conn,
-			char **body, size_t *len, char *err, size_t errlen)
+			enum api_body want, char **body, size_t *len,
+			char *err, size_t errlen)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	long long declared = 0;
 	int status = check_framing(ri, &declared, err, errlen);
+
+	if (status == 411 && want != API_BODY_REQUIRED) {
+		*body = NULL; /* no body at all */
+		*len = 0;
+		return 0;
+	}
+	if (status == 0 && want == API_BODY_NONE &&
+	    (declared < 0 || declared > 0)) {
+		snprintf(err, errlen, "a %s request has no body",
+			 ri->request_method);
+		return 400;
+	}
 
 	if (status == 0 && declared > (long long)srv->max_body) {
 		snprintf(err, errlen, "request body is larger than %zu bytes",
@@ -412,54 +476,6 @@ static int receive_body(struct http_server *srv, struct mg_connection *conn,
 		status = answer_expect(conn, ri, err, errlen);
 	if (status == 0)
 		status = read_body(srv, conn, declared, body, len, err, errlen);
-	return status;
-}
-
-static int post_asset(struct http_server *srv, struct mg_connection *conn,
-		      const char *who)
-{
-	char err[ERR_MAX];
-	char *body = NULL, *fields = NULL;
-	size_t len = 0, cap;
-	struct issue iss;
-	struct json_out out;
-	uint64_t id;
-	int status;
-
-	status = receive_body(srv, conn, &body, &len, err, sizeof err);
-	if (status != 0)
-		return send_error(conn, status, err, NULL, 1);
-
-	if (issue_parse(body, len, &iss, err, sizeof err) < 0) {
-		status = send_error(conn, 400, err, NULL, 0);
-		goto out;
-	}
-
-	/* Escaping at most doubles a string as sent (a raw U+2028 becomes
-	 * \u2028), and the keys add under 128 bytes. */
-	cap = 2 * len + 256 < ISSUE_FIELDS_CAP ? 2 * len + 256
-					       : ISSUE_FIELDS_CAP;
-	fields = malloc(cap);
-	if (fields == NULL) {
-		status = send_error(conn, 503, "out of memory", NULL, 0);
-		goto out_issue;
-	}
-	json_out_init(&out, fields, cap);
-	issue_format(&iss, &out);
-	assert(!out.overflow);
-	if (out.overflow)
-		status = send_error(conn, 500, "internal error", NULL, 0);
-	else if (store_append(srv->store, "issued", who[0] ? who : NULL,
-			      out.buf, out.len, &id) < 0)
-		status = store_error(conn, errno);
-	else
-		status = issue_reply(conn, id);
-
-out_issue:
-	issue_free(&iss);
-out:
-	free(fields);
-	free(body);
 	return status;
 }
 
@@ -494,7 +510,7 @@ static const char *client_address(const struct http_server *srv,
 static int refuse(struct mg_connection *conn, const struct access_result *r)
 {
 	char retry[16];
-	struct header h = {"WWW-Authenticate", "Bearer realm=\"assetd\""};
+	struct api_header h = {"WWW-Authenticate", "Bearer realm=\"assetd\""};
 
 	if (r->status == 429) {
 		snprintf(retry, sizeof retry, "%u", r->retry_after);
@@ -505,13 +521,41 @@ static int refuse(struct mg_connection *conn, const struct access_result *r)
 			  r->status == 403 ? NULL : &h, 1);
 }
 
+/* Reads the body the route takes and hands the request to api.c. */
+static int dispatch(struct http_server *srv, struct mg_connection *conn,
+		    const struct api_match *m, const char *who)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	struct api_out out = {conn, api_reply, api_start, api_chunk};
+	struct api_request rq = {ri->query_string, who[0] ? who : NULL,
+				 mg_get_header(conn, "Idempotency-Key"),
+				 NULL, 0};
+	char err[ERR_MAX], *body = NULL;
+	int status;
+
+	status = receive_body(srv, conn, m->body, &body, &rq.body_len, err,
+			      sizeof err);
+	if (status != 0)
+		return send_error(conn, status, err, NULL, 1);
+	rq.body = body ? body : "";
+	if (header_count(ri, "Idempotency-Key") > 1)
+		status = send_error(conn, 400, "more than one Idempotency-Key "
+					       "header", NULL, 0);
+	else
+		status = api_handle(srv->store, m, &rq, &out);
+	free(body);
+	return status;
+}
+
 static int route(struct http_server *srv, struct mg_connection *conn)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	const char *path = ri->local_uri_raw ? ri->local_uri_raw : "";
-	struct header allow = {"Allow", "POST"};
 	int post = strcmp(ri->request_method, "POST") == 0;
 	struct access_result who;
+	struct api_match m;
+	const char *allow = NULL;
+	int status;
 
 	if (strcmp(ri->http_version, "1.1") == 0 &&
 	    mg_get_header(conn, "Host") == NULL)
@@ -525,12 +569,18 @@ static int route(struct http_server *srv, struct mg_connection *conn)
 		     post ? TOKEN_ISSUE : TOKEN_READ, &who);
 	if (who.status != 0)
 		return refuse(conn, &who);
-	if (strcmp(path, "/api/assets") != 0)
+
+	status = api_match(ri->request_method, path, &m, &allow);
+	if (status == 404)
 		return send_error(conn, 404, "no such endpoint", NULL, 0);
-	if (!post)
-		return send_error(conn, 405, "method not allowed; use POST",
-				  &allow, 0);
-	return post_asset(srv, conn, who.who);
+	if (status == 405) {
+		char msg[64];
+		struct api_header h = {"Allow", allow};
+
+		snprintf(msg, sizeof msg, "method not allowed; use %s", allow);
+		return send_error(conn, 405, msg, &h, 0);
+	}
+	return dispatch(srv, conn, &m, who.who);
 }
 
 static int on_request(struct mg_connection *conn, void *data)

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * issue: the rules of an issue request.
+ * issue: the rules of a request body that names a record's fields: an
+ * issue (POST /api/assets: name, email, type and model required), a
+ * transfer (name and email required) or a return (comments only). A
+ * kind's other fields are not read and stay "".
  *
  * A body passes these checks in this order; the first fault is the
  * reply (400):
@@ -99,14 +102,23 @@ static int is_present(const struct json_member *m)
 	return t.len > 0;
 }
 
-static int check_missing(const struct json_object *obj, char *err,
-			 size_t errlen)
+/* Fields each kind reads, and those it requires (bit 1 << field). */
+static const unsigned kind_reads[] = {
+	[ISSUE_KIND_ISSUE] = 0x1F, [ISSUE_KIND_TRANSFER] = 0x13,
+	[ISSUE_KIND_RETURN] = 0x10};
+static const unsigned kind_needs[] = {
+	[ISSUE_KIND_ISSUE] = 0x0F, [ISSUE_KIND_TRANSFER] = 0x03,
+	[ISSUE_KIND_RETURN] = 0x00};
+
+static int check_missing(const struct json_object *obj,
+			 enum issue_kind kind, char *err, size_t errlen)
 {
 	size_t n = 0;
 	int missing = 0;
 
 	for (int f = ISSUE_NAME; f <= ISSUE_MODEL; f++) {
-		if (is_present(find(obj, field_names[f])))
+		if (!(kind_needs[kind] & 1u << f) ||
+		    is_present(find(obj, field_names[f])))
 			continue;
 		n += (size_t)snprintf(err + n, errlen - n, "%s%s",
 				      missing ? ", " : "Missing fields: ",
@@ -222,8 +234,9 @@ static int check_field(struct issue *iss, int f, char *err, size_t errlen)
 
 /* local@domain: one '@', no white space, a dot in the domain and no
  * empty labels. Control characters were refused already. */
-static int check_email(const struct issue_text *t, char *err, size_t errlen)
+int issue_email_ok(const char *s, size_t len)
 {
+	const struct issue_text t0 = {s, len}, *t = &t0;
 	const char *at = memchr(t->s, '@', t->len);
 	const char *domain, *end = t->s + t->len;
 	uint32_t cp;
@@ -242,7 +255,12 @@ static int check_email(const struct issue_text *t, char *err, size_t errlen)
 		     memchr(domain, '.', (size_t)(end - domain)) != NULL &&
 		     memmem(domain, (size_t)(end - domain), "..", 2) == NULL;
 	}
-	if (!ok) {
+	return ok;
+}
+
+static int check_email(const struct issue_text *t, char *err, size_t errlen)
+{
+	if (!issue_email_ok(t->s, t->len)) {
 		snprintf(err, errlen,
 			 "employee_email must be an address like "
 			 "name@example.com");
@@ -251,28 +269,38 @@ static int check_email(const struct issue_text *t, char *err, size_t errlen)
 	return 0;
 }
 
-int issue_parse(const char *body, size_t len, struct issue *iss, char *err,
-		size_t errlen)
+int issue_parse_kind(const char *body, size_t len, enum issue_kind kind,
+		     struct issue *iss, char *err, size_t errlen)
 {
 	memset(iss, 0, sizeof *iss);
+	for (int f = 0; f < ISSUE_FIELDS; f++)
+		iss->field[f].s = "";
 	if (json_parse_object(body, len, &iss->obj, err, errlen) < 0)
 		return -1;
 
-	if (check_missing(&iss->obj, err, errlen) < 0 ||
+	if (check_missing(&iss->obj, kind, err, errlen) < 0 ||
 	    check_duplicates(&iss->obj, err, errlen) < 0)
 		goto fail;
 
 	for (int f = 0; f < ISSUE_FIELDS; f++) {
-		if (check_field(iss, f, err, errlen) < 0)
+		if ((kind_reads[kind] & 1u << f) &&
+		    check_field(iss, f, err, errlen) < 0)
 			goto fail;
 	}
-	if (check_email(&iss->field[ISSUE_EMAIL], err, errlen) < 0)
+	if ((kind_reads[kind] & 1u << ISSUE_EMAIL) &&
+	    check_email(&iss->field[ISSUE_EMAIL], err, errlen) < 0)
 		goto fail;
 	return 0;
 
 fail:
 	issue_free(iss);
 	return -1;
+}
+
+int issue_parse(const char *body, size_t len, struct issue *iss, char *err,
+		size_t errlen)
+{
+	return issue_parse_kind(body, len, ISSUE_KIND_ISSUE, iss, err, errlen);
 }
 
 void issue_free(struct issue *iss)

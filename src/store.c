@@ -26,11 +26,18 @@
  * - After a failed sync the kernel may have dropped the pages, so the
  *   store refuses every append until it is restarted and re-reads the
  *   log (a retried fsync can report success for lost data).
+ * - The state (src/state.c) holds exactly the lines of the log: each
+ *   line is checked against it and applied to it under the mutex, in
+ *   log order. A line written but not applied (out of memory) stops
+ *   appends until a restart rebuilds the state from the log.
+ * - Only issued events take new ids; the other events name an asset.
  *
- * At open every line is checked. A torn last line (no newline, or not a
- * JSON event) is appended to assets.jsonl.torn, synced, and cut from the
- * log with a warning. A bad line anywhere else stops the start with its
- * line number: that is damage, not a crash, and needs a person.
+ * At open every line is checked (src/event.c: its layout; src/state.c:
+ * that it may follow the lines before it) and the state is rebuilt. A
+ * torn last line (no newline, or not JSON) is appended to
+ * assets.jsonl.torn, synced, and cut from the log with a warning. A bad
+ * line anywhere else stops the start with its line number: that is
+ * damage, not a crash, and needs a person.
  */
 #include "store.h"
 
@@ -50,9 +57,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "event.h"
 #include "fsutil.h"
 #include "json.h"
 #include "log.h"
+#include "state.h"
 
 /* Ids reserved per counter write; see the invariants above.
  * Limit: after a crash up to this many ids are skipped, because the
@@ -60,6 +69,7 @@
 #define COUNTER_RESERVE 1000
 
 struct store {
+	struct state *state;
 	char *dir;
 	int dir_fd;
 	int log_fd;
@@ -80,6 +90,7 @@ struct store {
 	int ceiling_wanted;	/* the counter thread should raise it */
 	atomic_int broken;	/* a write could not be undone or a sync
 				 * failed: refuse appends until restart */
+	atomic_int stale;	/* a line is not in the state: the same */
 	int counter_failed;	/* the last counter write failed */
 	int stopping;
 
@@ -307,33 +318,6 @@ static int wait_durable(struct store *s, uint64_t seq)
 	return rc;
 }
 
-/* Writes {"id":N,"event":EVENT,"at":NOW[,"by":BY],FIELDS}\n into line,
- * which has room for ENVELOPE_MAX + fields_len bytes. Returns the
- * length. event and by need no escaping (checked by store_append). */
-#define ENVELOPE_MAX 240
-static size_t format_line(char *line, uint64_t id, const char *event,
-			  const char *by, const char *fields,
-			  size_t fields_len)
-{
-	struct timespec ts;
-	struct tm tm;
-	char at[32];
-	int n;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	n = snprintf(line, ENVELOPE_MAX - 3,
-		     "{\"id\":%" PRIu64 ",\"event\":\"%s\",\"at\":\"%s\""
-		     "%s%s%s%s",
-		     id, event, at, by ? ",\"by\":\"" : "", by ? by : "",
-		     by ? "\"" : "", fields_len ? "," : "");
-	assert(n > 0 && n < ENVELOPE_MAX - 3);
-	memcpy(line + n, fields, fields_len);
-	memcpy(line + (size_t)n + fields_len, "}\n", 2);
-	return (size_t)n + fields_len + 2;
-}
-
 /* Names that go into the envelope unescaped: [A-Za-z0-9._-]{1,63}. */
 static int plain_name(const char *s)
 {
@@ -343,53 +327,136 @@ static int plain_name(const char *s)
 	return n > 0 && n < 64 && s[n] == '\0';
 }
 
-int store_append(struct store *s, const char *event, const char *by,
-		 const char *fields, size_t fields_len, uint64_t *id)
+/* With s->mu held: what a request with a used key gets. Returns 1 when
+ * the key was used within its window (res says how), else 0. */
+static int check_key(struct store *s, const struct event *ev,
+		     struct store_result *res, uint64_t *seq)
 {
-	char *line = malloc(ENVELOPE_MAX + fields_len);
-	size_t len;
-	uint64_t seq;
-	int rc = -1;
+	struct state_key k;
+	unsigned char digest[32];
 
-	if (line == NULL)
-		return -1;
-	if (!plain_name(event) || (by != NULL && !plain_name(by))) {
+	if (ev->key == NULL ||
+	    !state_key_find(s->state, ev->key, (int64_t)time(NULL), &k))
+		return 0;
+	event_digest(ev, ev->kind == EVENT_ISSUED ? 0 : ev->id, digest);
+	if (k.kind != ev->kind || memcmp(k.digest, digest, 32) != 0) {
+		res->outcome = STORE_KEY_REUSED;
+		return 1;
+	}
+	res->outcome = STORE_REPLAYED;
+	res->id = k.id;
+	res->event_no = k.event_no;
+	*seq = k.seq;
+	return 1;
+}
+
+/* With s->mu held: gives an issued event its id, or says why another
+ * event may not be written. Returns 0, 1 with res->outcome set, or -1
+ * with errno. */
+static int admit(struct store *s, struct event *ev, struct store_result *res)
+{
+	enum state_verdict v;
+
+	if (ev->kind == EVENT_ISSUED) {
+		if (s->next_id > STORE_ID_MAX) {
+			errno = EOVERFLOW;
+			return -1;
+		}
+		if (ceiling_reserve(s) < 0)
+			return -1;
+		ev->id = s->next_id;
+	}
+	v = state_check(s->state, ev);
+	if (v == STATE_OK)
+		return 0;
+	res->outcome = v == STATE_NOT_FOUND   ? STORE_NOT_FOUND
+		       : v == STATE_RETURNED ? STORE_RETURNED
+					      : STORE_SAME_HOLDER;
+	return 1;
+}
+
+/* With s->mu held: writes ev's line and applies it to the state.
+ * Returns the line's sequence number, or 0 with errno. */
+static uint64_t write_event(struct store *s, const struct event *ev)
+{
+	char *line = malloc(event_line_max(ev));
+	size_t len = line ? event_format(ev, line) : 0;
+	uint64_t seq = 0;
+
+	if (len == 0 || log_write(s, line, len) < 0) {
 		free(line);
+		if (len == 0 && line != NULL)
+			errno = EINVAL;
+		return 0;
+	}
+	free(line);
+
+	if (state_apply(s->state, ev, (uint64_t)s->size,
+			(uint32_t)(len - 1), 0) < 0) {
+		log_error("store: out of memory for the index; refusing "
+			  "writes until restart");
+		s->stale = 1;
+	}
+	s->size += (off_t)len;
+	if (ev->kind == EVENT_ISSUED)
+		s->next_id++;
+	seq = atomic_fetch_add(&s->written_seq, 1) + 1;
+	return seq;
+}
+
+int store_append(struct store *s, struct event *ev, struct store_result *res)
+{
+	uint64_t seq = 0;
+	int rc;
+
+	memset(res, 0, sizeof *res);
+	if ((ev->by != NULL && !plain_name(ev->by)) ||
+	    (ev->key != NULL && !event_key_ok(ev->key))) {
 		errno = EINVAL;
 		return -1;
 	}
 
 	pthread_mutex_lock(&s->mu);
-	if (s->broken || s->stopping) {
+	if (s->broken || s->stale || s->stopping) {
+		pthread_mutex_unlock(&s->mu);
 		errno = EIO;
-		goto out;
+		return -1;
 	}
-	if (s->next_id > STORE_ID_MAX) {
-		errno = EOVERFLOW;
-		goto out;
+	rc = check_key(s, ev, res, &seq);
+	if (rc == 0)
+		rc = admit(s, ev, res);
+	if (rc == 0) {
+		ev->at = (int64_t)time(NULL);
+		seq = write_event(s, ev);
+		rc = seq == 0 ? -1 : 0;
+		res->outcome = STORE_WRITTEN;
+		res->id = ev->id;
 	}
-	if (ceiling_reserve(s) < 0)
-		goto out;
-
-	len = format_line(line, s->next_id, event, by, fields, fields_len);
-	if (log_write(s, line, len) < 0)
-		goto out;
-
-	s->size += (off_t)len;
-	*id = s->next_id++;
-	seq = atomic_fetch_add(&s->written_seq, 1) + 1;
 	pthread_mutex_unlock(&s->mu);
-	free(line);
+
+	if (rc != 0 || res->outcome > STORE_REPLAYED)
+		return rc < 0 ? -1 : 0;
 	return wait_durable(s, seq);
-out:
-	pthread_mutex_unlock(&s->mu);
-	free(line);
-	return rc;
+}
+
+ssize_t store_read(struct store *s, uint64_t off, char *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = pread(s->log_fd, buf, len, (off_t)off);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+struct state *store_state(struct store *s)
+{
+	return s->state;
 }
 
 int store_is_broken(struct store *s)
 {
-	return atomic_load(&s->broken);
+	return atomic_load(&s->broken) || atomic_load(&s->stale);
 }
 
 /* ---- Opening: lock, check the log, recover, reconcile ---- */
@@ -416,48 +483,58 @@ static int lock_dir(struct store *s, char *err, size_t errlen)
 	return 0;
 }
 
-/* Parses a log line as an event. Returns 1 and sets *id; 0 when the
- * line is JSON but not an event; -1 when it is not JSON. why says what
- * is wrong. */
-static int event_id(const char *line, size_t len, uint64_t *id_out,
-		    char *why, size_t whylen)
-{
-	struct json_object obj;
-	uint64_t id = 0;
-
-	if (json_parse_object(line, len, &obj, why, whylen) < 0)
-		return -1;
-	if (obj.count < 2 || strcmp(obj.members[0].key, "id") != 0 ||
-	    obj.members[0].type != JSON_NUMBER ||
-	    strcmp(obj.members[1].key, "event") != 0 ||
-	    obj.members[1].type != JSON_STRING) {
-		snprintf(why, whylen, "not an event (\"id\" then \"event\")");
-		goto out;
-	}
-	const char *p = line + obj.members[0].offset;
-	for (; *p >= '0' && *p <= '9' && id <= STORE_ID_MAX; p++)
-		id = id * 10 + (uint64_t)(*p - '0');
-	if (*p == '.' || *p == 'e' || *p == 'E' || id > STORE_ID_MAX)
-		id = 0;
-	if (id == 0)
-		snprintf(why, whylen, "id is not a whole number from 1 to %llu",
-			 (unsigned long long)STORE_ID_MAX);
-	*id_out = id;
-out:
-	json_object_free(&obj);
-	return id != 0;
-}
-
 struct scan {
 	off_t good;		/* end of the last whole, valid line */
-	uint64_t last_id;	/* largest id seen */
+	uint64_t last_id;	/* largest id issued */
 	unsigned long lines;
 };
 
-/* Checks every line of map[0..len). Limit: start-up time grows with the
- * log, because the log is the record of truth and no index is trusted
- * over it. Returns 0 (a torn tail, if any,
- * starts at sc->good), or -1 with err naming the bad line. */
+static const char *verdict_text(enum state_verdict v)
+{
+	switch (v) {
+	case STATE_NOT_FOUND:
+		return "names an asset that was never issued";
+	case STATE_RETURNED:
+		return "follows the asset's return";
+	case STATE_SAME_HOLDER:
+		return "transfers the asset to the holder it has";
+	case STATE_ID_ORDER:
+		return "issues an id that is not above the last one issued";
+	default:
+		return "";
+	}
+}
+
+/* Checks one line and applies it to the state. Returns 0, 1 when the
+ * line is not JSON at all, or -1 with why. */
+static int scan_line(struct store *s, const char *line, size_t n,
+		     off_t off, char *why, size_t whylen)
+{
+	struct event ev;
+	enum state_verdict v;
+	int rc = event_parse(line, n, &ev, why, whylen);
+
+	if (rc < 0)
+		return rc == EVENT_NOT_JSON ? 1 : -1;
+	v = state_check(s->state, &ev);
+	if (v != STATE_OK) {
+		snprintf(why, whylen, "this %s event for id %" PRIu64 " %s",
+			 event_kind_name(ev.kind), ev.id, verdict_text(v));
+		rc = -1;
+	} else if (state_apply(s->state, &ev, (uint64_t)off, (uint32_t)n,
+			       0) < 0) {
+		snprintf(why, whylen, "out of memory");
+		rc = -1;
+	}
+	event_free(&ev);
+	return rc;
+}
+
+/* Checks every line of map[0..len) and rebuilds the state from them.
+ * Limit: start-up time grows with the log, because the log is the record
+ * of truth and no saved index is trusted over it. Returns 0 (a torn
+ * tail, if any, starts at sc->good), or -1 with err naming the bad
+ * line. */
 static int scan_log(struct store *s, const char *map, size_t len,
 		    struct scan *sc, char *err, size_t errlen)
 {
@@ -468,24 +545,15 @@ static int scan_log(struct store *s, const char *map, size_t len,
 	while (pos < len) {
 		const char *nl = memchr(map + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (map + pos)) : len - pos;
-		uint64_t id = 0;
-		int kind;
+		int rc;
 
 		if (nl == NULL)
 			return 0; /* torn: no newline */
-		kind = event_id(map + pos, n, &id, why, sizeof why);
-		if (kind < 0 && pos + n + 1 == len)
+		rc = scan_line(s, map + pos, n, (off_t)pos, why, sizeof why);
+		if (rc > 0 && pos + n + 1 == len)
 			return 0; /* torn: the last line is not JSON */
-		if (kind <= 0)
+		if (rc != 0)
 			goto bad;
-		if (id <= sc->last_id) {
-			snprintf(why, sizeof why,
-				 "id %" PRIu64 " is not above the id before "
-				 "it (%" PRIu64 ")",
-				 id, sc->last_id);
-			goto bad;
-		}
-		sc->last_id = id;
 		sc->lines++;
 		pos += n + 1;
 		sc->good = (off_t)pos;
@@ -565,7 +633,14 @@ static int open_log(struct store *s, uint64_t *last_id, char *err,
 				errlen) < 0)
 		goto out;
 
+	/* A crashed server's last lines may not be on disk yet. */
+	if (fs_datasync(s->log_fd) < 0) {
+		snprintf(err, errlen, "%s/%s: cannot sync: %s", s->dir,
+			 STORE_LOG_NAME, strerror(errno));
+		goto out;
+	}
 	s->size = sc.good;
+	state_counts(s->state, &(uint64_t){0}, &sc.last_id);
 	*last_id = sc.last_id;
 	log_info("store: %s/%s holds %lu events, last id %" PRIu64, s->dir,
 		 STORE_LOG_NAME, sc.lines, sc.last_id);
@@ -640,6 +715,7 @@ static void store_free(struct store *s)
 	pthread_cond_destroy(&s->synced_cv);
 	pthread_mutex_destroy(&s->sync_mu);
 	pthread_cond_destroy(&s->ceiling_cv);
+	state_free(s->state);
 	free(s->dir);
 	free(s);
 }
@@ -649,8 +725,11 @@ struct store *store_open(const char *data_dir, char *err, size_t errlen)
 	struct store *s = calloc(1, sizeof *s);
 	uint64_t last_id = 0;
 
-	if (s == NULL || (s->dir = strdup(data_dir)) == NULL) {
+	if (s == NULL || (s->dir = strdup(data_dir)) == NULL ||
+	    (s->state = state_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");
+		if (s != NULL)
+			free(s->dir);
 		free(s);
 		return NULL;
 	}

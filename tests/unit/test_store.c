@@ -18,13 +18,46 @@
 
 #include <cmocka.h>
 
+#include "event.h"
 #include "log.h"
+#include "state.h"
 #include "store.h"
 
 static char dir[64];
 static char err[512];
 
-static const char fields[] = "\"employee_name\":\"A\"";
+static const char fields[] =
+	"\"employee_name\":\"A\",\"employee_email\":\"a@example.com\","
+	"\"asset_type\":\"laptop\",\"asset_model\":\"X1\",\"comments\":\"\"";
+
+/* A valid issued line with id N, as the writer would put it. */
+#define LINE(N)                                                               \
+	"{\"id\":" #N ",\"event\":\"issued\",\"at\":\"2026-12-04T15:04:05Z\","  \
+	"\"employee_name\":\"A\",\"employee_email\":\"a@example.com\","        \
+	"\"asset_type\":\"laptop\",\"asset_model\":\"X1\",\"comments\":\"\"}\n"
+
+/* The event append_ok() writes. */
+static struct event issued(const char *by)
+{
+	struct event ev = {.kind = EVENT_ISSUED, .by = by};
+
+	ev.field[ISSUE_NAME] = (struct issue_text){"A", 1};
+	ev.field[ISSUE_EMAIL] = (struct issue_text){"a@example.com", 13};
+	ev.field[ISSUE_TYPE] = (struct issue_text){"laptop", 6};
+	ev.field[ISSUE_MODEL] = (struct issue_text){"X1", 2};
+	ev.field[ISSUE_COMMENTS] = (struct issue_text){"", 0};
+	return ev;
+}
+
+/* Appends ev; returns what store_append() returned. */
+static int append(struct store *s, struct event ev, uint64_t *id)
+{
+	struct store_result res;
+	int rc = store_append(s, &ev, &res);
+
+	*id = res.id;
+	return rc;
+}
 
 static char *path_of(const char *name)
 {
@@ -91,16 +124,14 @@ static uint64_t append_ok(struct store *s)
 {
 	uint64_t id = 0;
 
-	assert_int_equal(store_append(s, "issued", NULL, fields, strlen(fields),
-				      &id),
-			 0);
+	assert_int_equal(append(s, issued(NULL), &id), 0);
 	return id;
 }
 
 /* Checks the line's shape with the time masked out. */
 static void assert_line(const char *line, uint64_t id)
 {
-	char want[160], got[160];
+	char want[300], got[300];
 	const char *at = strstr(line, "\"at\":\"");
 
 	assert_non_null(at);
@@ -145,16 +176,9 @@ static void by_follows_at(void **state)
 	char *log;
 
 	(void)state;
-	assert_int_equal(store_append(s, "issued", "helpdesk-1", fields,
-				      strlen(fields), &id),
-			 0);
-	assert_int_equal(store_append(s, "issued", "a b", fields,
-				      strlen(fields), &id),
-			 -1);
+	assert_int_equal(append(s, issued("helpdesk-1"), &id), 0);
+	assert_int_equal(append(s, issued("a b"), &id), -1);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(store_append(s, "is\"sued", NULL, fields,
-				      strlen(fields), &id),
-			 -1);
 	store_close(s);
 	log = slurp(STORE_LOG_NAME);
 	assert_non_null(strstr(log, "Z\",\"by\":\"helpdesk-1\","
@@ -320,61 +344,59 @@ static void torn_tail_at_every_offset(void **state)
 	free(second);
 }
 
+/* Opens the log text and expects the start to stop at line with why. */
+static void assert_damaged(const char *log, int line, const char *why)
+{
+	char want[512];
+
+	spit(STORE_LOG_NAME, log);
+	assert_null(store_open(dir, err, sizeof err));
+	snprintf(want, sizeof want,
+		 "%s/assets.jsonl:%d: %s; the log is damaged: restore it from "
+		 "a backup or repair that line by hand",
+		 dir, line, why);
+	assert_string_equal(err, want);
+}
+
 static void damaged_middle_line_stops_start(void **state)
 {
-	char want[256];
-
 	(void)state;
-	spit(STORE_LOG_NAME,
-	     "{\"id\":1,\"event\":\"issued\"}\n"
-	     "{\"id\":2,\"event\":\"issued\"\n"
-	     "{\"id\":3,\"event\":\"issued\"}\n");
-	assert_null(store_open(dir, err, sizeof err));
-	snprintf(want, sizeof want, "%s/assets.jsonl:2: ", dir);
-	assert_memory_equal(err, want, strlen(want));
-	assert_non_null(strstr(err, "the log is damaged: restore it from a "
-				    "backup or repair that line by hand"));
-
-	spit(STORE_LOG_NAME, "{\"id\":2,\"event\":\"issued\"}\n"
-			     "{\"id\":2,\"event\":\"issued\"}\n"
-			     "{\"id\":3,\"event\":\"issued\"}\n");
-	assert_null(store_open(dir, err, sizeof err));
-	snprintf(want, sizeof want,
-		 "%s/assets.jsonl:2: id 2 is not above the id before it (2); "
-		 "the log is damaged: restore it from a backup or repair that "
-		 "line by hand",
-		 dir);
-	assert_string_equal(err, want);
-
+	assert_damaged(LINE(1) "{\"id\":2,\"event\":\"issued\"\n" LINE(3), 2,
+		       "invalid JSON at offset 24: expected ',' or '}'");
+	assert_damaged(LINE(2) LINE(2) LINE(3), 2,
+		       "this issued event for id 2 issues an id that is not "
+		       "above the last one issued");
 	/* A whole last line that is JSON but not an event is damage too:
 	 * a torn write never ends in a newline. */
-	spit(STORE_LOG_NAME, "{\"id\":1,\"event\":\"issued\"}\n"
-			     "{\"id\":\"2\",\"event\":\"issued\"}\n");
-	assert_null(store_open(dir, err, sizeof err));
-	snprintf(want, sizeof want,
-		 "%s/assets.jsonl:2: not an event (\"id\" then \"event\"); "
-		 "the log is damaged: restore it from a backup or repair that "
-		 "line by hand",
-		 dir);
-	assert_string_equal(err, want);
-
-	spit(STORE_LOG_NAME, "{\"id\":9007199254740992,\"event\":\"i\"}\n");
-	assert_null(store_open(dir, err, sizeof err));
-	snprintf(want, sizeof want,
-		 "%s/assets.jsonl:1: id is not a whole number from 1 to "
-		 "9007199254740991; the log is damaged: restore it from a "
-		 "backup or repair that line by hand",
-		 dir);
-	assert_string_equal(err, want);
-
-	spit(STORE_LOG_NAME, "{\"event\":\"issued\",\"id\":1}\n{}\n");
-	assert_null(store_open(dir, err, sizeof err));
-	snprintf(want, sizeof want,
-		 "%s/assets.jsonl:1: not an event (\"id\" then \"event\"); "
-		 "the log is damaged: restore it from a backup or repair that "
-		 "line by hand",
-		 dir);
-	assert_string_equal(err, want);
+	assert_damaged(LINE(1) "{\"id\":\"2\",\"event\":\"issued\"}\n", 2,
+		       "not an event (\"id\" first)");
+	assert_damaged("{\"id\":9007199254740992,\"event\":\"issued\"}\n", 1,
+		       "id is not a whole number from 1 to 9007199254740991");
+	assert_damaged("{\"event\":\"issued\",\"id\":1}\n{}\n", 1,
+		       "not an event (\"id\" first)");
+	assert_damaged("{\"id\":1,\"event\":\"issued\",\"at\":\"2026-02-30T00:00"
+		       ":00Z\"}\n{}\n",
+		       1, "\"at\" is not a time like 2026-12-04T15:04:05Z");
+	assert_damaged(LINE(1) "{\"id\":1,\"event\":\"lost\"}\n{}\n", 2,
+		       "\"event\" is not issued, transferred or returned");
+	assert_damaged(LINE(1) "{\"id\":2,\"event\":\"returned\",\"at\":"
+		       "\"2026-12-04T15:04:05Z\",\"comments\":\"\"}\n{}\n",
+		       2, "this returned event for id 2 names an asset that "
+			  "was never issued");
+	assert_damaged(LINE(1) "{\"id\":1,\"event\":\"returned\",\"at\":"
+		       "\"2026-12-04T15:04:05Z\",\"comments\":\"\"}\n"
+		       "{\"id\":1,\"event\":\"returned\",\"at\":"
+		       "\"2026-12-04T15:04:05Z\",\"comments\":\"\"}\n{}\n",
+		       3, "this returned event for id 1 follows the asset's "
+			  "return");
+	assert_damaged(LINE(1) "{\"id\":1,\"event\":\"returned\",\"at\":"
+		       "\"2026-12-04T15:04:05Z\",\"comments\":\"\",\"x\":1}\n",
+		       2, "unexpected member \"x\"");
+	assert_damaged(LINE(1) "{\"id\":1,\"event\":\"transferred\",\"at\":"
+		       "\"2026-12-04T15:04:05Z\",\"employee_name\":\"B\","
+		       "\"comments\":\"\"}\n",
+		       2, "a transferred event needs the string "
+			  "\"employee_email\" here");
 }
 
 /* A file-size limit makes the write fail part way, as a full disk does:
@@ -396,9 +418,7 @@ static void full_disk_cuts_back_and_recovers(void **state)
 	small = old;
 	small.rlim_cur = (rlim_t)st.st_size + 20;
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
-	assert_int_equal(store_append(s, "issued", NULL, fields,
-				      strlen(fields), &id),
-			 -1);
+	assert_int_equal(append(s, issued(NULL), &id), -1);
 	assert_int_equal(errno, EFBIG);
 	setrlimit(RLIMIT_FSIZE, &old);
 
@@ -420,14 +440,10 @@ static void failed_sync_refuses_until_restart(void **state)
 	s = open_ok();
 	unsetenv("ASSETD_TEST_FAIL_SYNC");
 	assert_int_equal(append_ok(s), 1);
-	assert_int_equal(store_append(s, "issued", NULL, fields,
-				      strlen(fields), &id),
-			 -1);
+	assert_int_equal(append(s, issued(NULL), &id), -1);
 	assert_int_equal(errno, EIO);
 	assert_true(store_is_broken(s));
-	assert_int_equal(store_append(s, "issued", NULL, fields,
-				      strlen(fields), &id),
-			 -1);
+	assert_int_equal(append(s, issued(NULL), &id), -1);
 	assert_int_equal(errno, EIO);
 	store_close(s);
 
