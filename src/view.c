@@ -117,8 +117,8 @@ void view_asset(struct view *v, const struct state_asset *a, int open)
 
 static void csv_cell(struct view *v, const char *s, int first)
 {
-	int formula = strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0';
-	int quote = formula || strpbrk(s, ",\"\r\n") != NULL;
+	int formula = s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+	int quote = strpbrk(s, ",\"\r\n") != NULL;
 
 	if (!first)
 		view_raw(v, ",", 1);

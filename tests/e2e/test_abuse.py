@@ -263,7 +263,7 @@ class FramingInVolume(Abuse):
         kinds = [
             (b"GET /nothing HTTP/1.1\r\nHost: t\r\n\r\n",
              error(404, "no such endpoint", close=False)),
-            (b"GET /api/assets HTTP/1.1\r\nHost: t\r\n\r\n",
+            (b"GET /api/assets/1/return HTTP/1.1\r\nHost: t\r\n\r\n",
              error(405, "method not allowed; use POST", close=False)),
             (post_bytes(b"{}"), error(400, MISSING["error"], close=False)),
             (post_bytes(b'{"a":1,}'),

@@ -25,11 +25,20 @@ class Routing(ServerTest):
         self.assertNothingWritten()
 
     def test_other_methods_405_with_allow(self):
-        for method in ("GET", "PUT", "DELETE", "PATCH"):
-            with self.subTest(method=method):
-                reply = self.server.request(method, "/api/assets")
-                self.assertError(reply, 405, "method not allowed; use POST")
-                self.assertEqual(reply[1]["allow"], "POST")
+        cases = [("/api/assets", "GET, HEAD, POST"),
+                 ("/api/assets/1/return", "POST"),
+                 ("/api/assets/1", "GET, HEAD"),
+                 ("/api/health", "GET, HEAD")]
+        for path, allow in cases:
+            for method in ("GET", "POST", "PUT", "DELETE", "PATCH"):
+                if method in allow:
+                    continue
+                with self.subTest(method=method, path=path):
+                    reply = self.server.request(method, path, body=b"{}")
+                    self.assertError(reply, 405,
+                                     "method not allowed; use " + allow)
+                    self.assertEqual(reply[1]["allow"], allow)
+        self.assertNothingWritten()
 
     def test_head_has_headers_only(self):
         raw = self.server.raw(b"HEAD /nothing HTTP/1.1\r\nHost: t\r\n"

@@ -136,8 +136,8 @@ class Mix:
             assert reply[0] == 404 and reply[2] == {
                 "error": "no such endpoint"}, reply
         elif kind == 11:
-            reply = self.keepalive(b"GET /api/assets HTTP/1.1\r\nHost: t\r\n"
-                                   b"\r\n")
+            reply = self.keepalive(b"GET /api/assets/1/return HTTP/1.1\r\n"
+                                   b"Host: t\r\n\r\n")
             assert reply[0] == 405 and reply[2] == {
                 "error": "method not allowed; use POST"}, reply
         elif kind == 12:

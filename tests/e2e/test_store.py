@@ -107,8 +107,11 @@ class Lifecycle(unittest.TestCase):
 
     def test_damaged_middle_line_refuses_start(self):
         with open(self.path("assets.jsonl"), "wb") as f:
-            f.write(b'{"id":1,"event":"issued"}\nnot json\n'
-                    b'{"id":3,"event":"issued"}\n')
+            line = (b'{"id":%d,"event":"issued","at":"2026-12-04T15:04:05Z",'
+                    b'"employee_name":"A","employee_email":"a@example.com",'
+                    b'"asset_type":"laptop","asset_model":"X1",'
+                    b'"comments":""}\n')
+            f.write(line % 1 + b"not json\n" + line % 3)
         s = Server(data_dir=self.dir)
         s.start(expect_ok=False)
         self.assertEqual(s.wait_exit(), 1)
@@ -230,7 +233,7 @@ class FailingDisk(unittest.TestCase):
             self.assertEqual(status, 503)
             self.assertEqual(body, {"error": "the log cannot be written "
                                              "(disk full?); nothing was "
-                                             "issued; try again later"})
+                                             "written; try again later"})
             self.assertEqual(os.path.getsize(s.log_path), size)
         resource.prlimit(s.proc.pid, resource.RLIMIT_FSIZE,
                          (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
@@ -248,7 +251,7 @@ class FailingDisk(unittest.TestCase):
             self.assertEqual(status, 503)
             self.assertEqual(body, {
                 "error": "the log cannot be written safely; nothing was "
-                         "issued; the server needs a restart"})
+                         "written; the server needs a restart"})
         self.assertEqual(s.stop(), 0)
         self.server = Server(data_dir=self.dir).start()
         status, _, body = self.server.post(GOOD)
