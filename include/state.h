@@ -39,6 +39,10 @@ enum state_verdict state_check(const struct state *st,
 int state_apply(struct state *st, const struct event *ev, uint64_t off,
 		uint32_t len, uint64_t seq);
 
+/* From now on other threads may read: state_apply() takes the lock.
+ * Before, while the log is read at start, it need not. */
+void state_share(struct state *st);
+
 /* An Idempotency-Key's first use. */
 struct state_key {
 	uint64_t id;		/* the asset */

@@ -123,37 +123,56 @@ size_t event_format(const struct event *ev, char *line)
 
 /* ---- Reading ---- */
 
+/* Days from 1970-01-01 to the date y-m-d (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30,
+				   31, 31, 30, 31, 30, 31};
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m == 2 && leap ? 29 : days[m - 1];
+}
+
 /* Reads "YYYY-MM-DDTHH:MM:SSZ" into *at. Returns 0, or -1 when s is
- * not a real time written that way. */
+ * not a real time written that way (checked by hand: this runs for every
+ * line at start). */
 static int parse_time(const char *s, size_t len, int64_t *at)
 {
-	struct tm tm = {0};
-	char again[21];
-	int v[6], k = 0;
 	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+	int v[6] = {0}, k = 0;
 
 	if (len != sizeof shape - 1)
 		return -1;
 	for (size_t i = 0; i < len; i++) {
-		if (shape[i] == 'd' ? s[i] < '0' || s[i] > '9'
-				    : s[i] != shape[i])
+		if (shape[i] != 'd') {
+			if (s[i] != shape[i])
+				return -1;
+			k++;
+		} else if (s[i] < '0' || s[i] > '9') {
 			return -1;
-	}
-	for (size_t i = 0; i < len; k++) {
-		v[k] = 0;
-		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+		} else {
 			v[k] = v[k] * 10 + (s[i] - '0');
-		i++;
+		}
 	}
-	tm.tm_year = v[0] - 1900;
-	tm.tm_mon = v[1] - 1;
-	tm.tm_mday = v[2];
-	tm.tm_hour = v[3];
-	tm.tm_min = v[4];
-	tm.tm_sec = v[5];
-	*at = (int64_t)timegm(&tm);
-	event_time(*at, again);
-	return memcmp(again, s, len) == 0 ? 0 : -1;
+	if (v[1] < 1 || v[1] > 12 || v[2] < 1 ||
+	    v[2] > days_in_month(v[0], v[1]) || v[3] > 23 || v[4] > 59 ||
+	    v[5] > 59)
+		return -1;
+	*at = days_from_civil(v[0], v[1], v[2]) * 86400 + v[3] * 3600 +
+	      v[4] * 60 + v[5];
+	return 0;
 }
 
 /* Reads the id at s: digits only, 1 to STORE_ID_MAX, no leading 0. */

@@ -80,6 +80,7 @@ struct arena_block {
 
 struct state {
 	pthread_rwlock_t lock;
+	int shared;		/* readers may exist: writers take the lock */
 
 	struct asset **assets;	/* chunks */
 	uint32_t n_assets, asset_chunks;
@@ -347,7 +348,8 @@ static int64_t holder_put(struct state *st, const struct issue_text *name,
 			  const struct issue_text *email)
 {
 	size_t len = name->len + 1 + email->len;
-	char *key = malloc(len), *l = NULL;
+	char small[512];
+	char *key = len <= sizeof small ? small : malloc(len), *l = NULL;
 	int added, g_added;
 	int64_t h, g = -1;
 
@@ -357,7 +359,8 @@ static int64_t holder_put(struct state *st, const struct issue_text *name,
 	key[name->len] = '\0';
 	memcpy(key + name->len + 1, email->s, email->len);
 	h = intern_put(st, &st->holders, key, len, &added);
-	free(key);
+	if (key != small)
+		free(key);
 	if (h < 0 || !added)
 		return h;
 
@@ -522,7 +525,8 @@ int state_apply(struct state *st, const struct event *ev, uint64_t off,
 
 	/* Tables may move while growing, so readers wait for all of it;
 	 * everything that can fail comes before the first change. */
-	pthread_rwlock_wrlock(&st->lock);
+	if (st->shared)
+		pthread_rwlock_wrlock(&st->lock);
 	if (chunk_room((void ***)&st->events, &st->event_chunks,
 		       st->n_events, sizeof(struct event_ref)) < 0)
 		goto fail;
@@ -554,16 +558,23 @@ int state_apply(struct state *st, const struct event *ev, uint64_t off,
 		a->returned = 1;
 		a->returned_at = ev->at;
 	}
-	pthread_rwlock_unlock(&st->lock);
+	if (st->shared)
+		pthread_rwlock_unlock(&st->lock);
 
 	/* Limit: a key that cannot be remembered (out of memory) makes a
 	 * retry with it a new request. */
 	(void)remember_key(st, ev, count_events(st, a), seq);
 	return 0;
 fail:
-	pthread_rwlock_unlock(&st->lock);
+	if (st->shared)
+		pthread_rwlock_unlock(&st->lock);
 	errno = ENOMEM;
 	return -1;
+}
+
+void state_share(struct state *st)
+{
+	st->shared = 1;
 }
 
 int state_key_find(const struct state *st, const char *key, int64_t now,

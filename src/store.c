@@ -640,6 +640,7 @@ static int open_log(struct store *s, uint64_t *last_id, char *err,
 		goto out;
 	}
 	s->size = sc.good;
+	state_share(s->state);
 	state_counts(s->state, &(uint64_t){0}, &sc.last_id);
 	*last_id = sc.last_id;
 	log_info("store: %s/%s holds %lu events, last id %" PRIu64, s->dir,
