@@ -459,7 +459,8 @@ static int write_event(struct store *st, const struct api_out *out,
 	snprintf(location, sizeof location, "/api/assets/%" PRIu64, res.id);
 	hd[nh++] = (struct api_header){"Location", location};
 	n = snprintf(body, sizeof body,
-		     "{\"message\":\"Asset issued\",\"id\":%" PRIu64 "}", res.id);
+		     "{\"message\":\"Asset issued\",\"id\":%" PRIu64 "}",
+		     res.id);
 	out->reply(out->ctx, 201, JSON_TYPE, body, (size_t)n, hd, nh);
 	return 201;
 }

@@ -428,11 +428,13 @@ enum state_verdict state_check(const struct state *st,
 	uint32_t i;
 	const struct asset *a;
 
-	if (ev->kind == EVENT_ISSUED)
-		return st->n_assets == 0 ||
-				       ev->id > asset_at(st, st->n_assets - 1)->id
-			       ? STATE_OK
-			       : STATE_ID_ORDER;
+	if (ev->kind == EVENT_ISSUED) {
+		uint64_t last = st->n_assets
+					? asset_at(st, st->n_assets - 1)->id
+					: 0;
+
+		return ev->id > last ? STATE_OK : STATE_ID_ORDER;
+	}
 	i = asset_find(st, ev->id);
 	if (i == NONE)
 		return STATE_NOT_FOUND;

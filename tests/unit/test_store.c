@@ -31,10 +31,12 @@ static const char fields[] =
 	"\"asset_type\":\"laptop\",\"asset_model\":\"X1\",\"comments\":\"\"";
 
 /* A valid issued line with id N, as the writer would put it. */
-#define LINE(N)                                                               \
-	"{\"id\":" #N ",\"event\":\"issued\",\"at\":\"2026-12-04T15:04:05Z\","  \
-	"\"employee_name\":\"A\",\"employee_email\":\"a@example.com\","        \
-	"\"asset_type\":\"laptop\",\"asset_model\":\"X1\",\"comments\":\"\"}\n"
+#define LINE(N)                                                        \
+	"{\"id\":" #N ",\"event\":\"issued\","                              \
+	"\"at\":\"2026-12-04T15:04:05Z\","                                     \
+	"\"employee_name\":\"A\",\"employee_email\":\"a@example.com\","     \
+	"\"asset_type\":\"laptop\",\"asset_model\":\"X1\","                 \
+	"\"comments\":\"\"}\n"
 
 /* The event append_ok() writes. */
 static struct event issued(const char *by)
@@ -374,8 +376,8 @@ static void damaged_middle_line_stops_start(void **state)
 		       "id is not a whole number from 1 to 9007199254740991");
 	assert_damaged("{\"event\":\"issued\",\"id\":1}\n{}\n", 1,
 		       "not an event (\"id\" first)");
-	assert_damaged("{\"id\":1,\"event\":\"issued\",\"at\":\"2026-02-30T00:00"
-		       ":00Z\"}\n{}\n",
+	assert_damaged("{\"id\":1,\"event\":\"issued\",\"at\":"
+		       "\"2026-02-30T00:00:00Z\"}\n{}\n",
 		       1, "\"at\" is not a time like 2026-12-04T15:04:05Z");
 	assert_damaged(LINE(1) "{\"id\":1,\"event\":\"lost\"}\n{}\n", 2,
 		       "\"event\" is not issued, transferred or returned");
