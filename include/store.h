@@ -47,8 +47,8 @@ enum store_outcome {
 struct store_result {
 	enum store_outcome outcome;
 	uint64_t id;		/* the asset (written or replayed) */
-	uint32_t event_no;	/* replayed: the event's place in the
-				 * asset's history, from 1 */
+	uint32_t event_no;	/* the event's place in the asset's
+				 * history, from 1 */
 };
 
 /*

@@ -391,8 +391,9 @@ static uint64_t write_event(struct store *s, const struct event *ev)
 	}
 	free(line);
 
+	seq = atomic_load(&s->written_seq) + 1; /* only writers, under mu */
 	if (state_apply(s->state, ev, (uint64_t)s->size,
-			(uint32_t)(len - 1), 0) < 0) {
+			(uint32_t)(len - 1), seq) < 0) {
 		log_error("store: out of memory for the index; refusing "
 			  "writes until restart");
 		s->stale = 1;
@@ -400,7 +401,7 @@ static uint64_t write_event(struct store *s, const struct event *ev)
 	s->size += (off_t)len;
 	if (ev->kind == EVENT_ISSUED)
 		s->next_id++;
-	seq = atomic_fetch_add(&s->written_seq, 1) + 1;
+	atomic_store(&s->written_seq, seq);
 	return seq;
 }
 
@@ -431,6 +432,8 @@ int store_append(struct store *s, struct event *ev, struct store_result *res)
 		rc = seq == 0 ? -1 : 0;
 		res->outcome = STORE_WRITTEN;
 		res->id = ev->id;
+		res->event_no = (uint32_t)state_history(s->state, ev->id,
+							 NULL, 0);
 	}
 	pthread_mutex_unlock(&s->mu);
 
