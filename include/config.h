@@ -30,6 +30,7 @@ struct config {
 	char tokens_file[CONFIG_PATH_MAX]; /* "" when none: no tokens */
 	int allow_anonymous;		/* serve beyond loopback untokened */
 	char trusted_proxy[16];		/* IPv4 whose X-Real-IP is used */
+	char chain_key[257];		/* HMAC key of the chain, or "" */
 };
 
 void config_defaults(struct config *c);

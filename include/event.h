@@ -36,8 +36,12 @@ struct event {
 	const char *by;		/* a token's name, or NULL */
 	const char *key;	/* the Idempotency-Key, or NULL */
 	struct issue_text field[ISSUE_FIELDS];
+	uint64_t seq;		/* parsed: the line's number, 0 unchained */
+	const char *chain;	/* parsed: its chain value, or NULL */
 	struct json_object obj;	/* owns a parsed event's text */
 };
+
+struct chain;
 
 /* The kind's word in the log: "issued", "transferred", "returned". */
 const char *event_kind_name(enum event_kind kind);
@@ -50,11 +54,20 @@ int event_key_ok(const char *key);
 size_t event_line_max(const struct event *ev);
 
 /* Writes ev's line, newline included, into line (event_line_max(ev)
- * bytes). Returns its length. */
+ * bytes), without a chain. Returns its length. */
 size_t event_format(const struct event *ev, char *line);
 
+/* The same, chained: the line is number seq in its file and follows the
+ * chain value prev (src/chain.c); its own value goes to head. Returns
+ * the length, or 0 when the hash failed. */
+size_t event_format_chained(const struct event *ev, uint64_t seq,
+			    const struct chain *c, const char *prev,
+			    char *line, char *head);
+
 /*
- * Reads line[0..len) (no newline) as an event. Returns 0 and fills ev
+ * Reads line[0..len) (no newline) as an event, chained or not (a chained
+ * line's body, which its chain value covers, is line[0..len -
+ * CHAIN_TAIL_LEN)). Returns 0 and fills ev
  * (free it with event_free), or with the fault in why EVENT_NOT_JSON
  * (not a JSON object at all) or EVENT_BAD (JSON, but not an event).
  */

@@ -28,10 +28,13 @@ struct store;
 
 /*
  * Opens the data directory: takes its lock, checks every line of the log,
- * sets a torn last line aside, reconciles the counter and starts the sync
- * thread. Returns NULL with a one-line reason in err.
+ * sets a torn last line aside, reconciles the counter and starts the
+ * counter thread. New lines are chained (src/chain.c) with chain_key, or
+ * unkeyed when it is NULL or "". Returns NULL with a one-line reason in
+ * err.
  */
-struct store *store_open(const char *data_dir, char *err, size_t errlen);
+struct store *store_open(const char *data_dir, const char *chain_key,
+			 char *err, size_t errlen);
 
 /* What store_append() did. */
 enum store_outcome {
@@ -68,6 +71,11 @@ int store_append(struct store *s, struct event *ev, struct store_result *res);
 /* Reads len bytes of the log at off (a line the state points to).
  * Returns the count read, or -1 with errno. */
 ssize_t store_read(struct store *s, uint64_t off, char *buf, size_t len);
+
+/* The log's line count and its last chain value (CHAIN_HEX digits and
+ * a NUL; for a log without chained lines, the value a chain would start
+ * from: the SHA-256 of the whole file). */
+void store_head(struct store *s, uint64_t *lines, char *head);
 
 /* The state rebuilt from the log and kept current by store_append(). */
 struct state *store_state(struct store *s);

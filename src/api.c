@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
 #include "event.h"
 #include "issue.h"
 #include "json.h"
@@ -679,11 +680,30 @@ static int health(struct store *st, const struct api_out *out)
 	return send_view(out, broken ? 503 : 200, &v, NULL, 0);
 }
 
+/* The line count and chain head an auditor writes down (AUDIT.md). */
+static int audit_head(struct store *st, const struct api_out *out)
+{
+	char head[CHAIN_HEX + 1];
+	uint64_t lines, events, last_id;
+	struct view v = {0};
+
+	store_head(st, &lines, head);
+	state_counts(store_state(st), &events, &last_id);
+	view_raw(&v, "{\"records\":", 11);
+	view_uint(&v, lines);
+	view_raw(&v, ",\"last_id\":", 11);
+	view_uint(&v, last_id);
+	view_raw(&v, ",\"head\":", 8);
+	view_string(&v, head, CHAIN_HEX);
+	view_raw(&v, "}", 1);
+	return send_view(out, 200, &v, NULL, 0);
+}
+
 /* ---- Routes ---- */
 
 enum route_id {
 	R_ISSUE, R_LIST, R_CSV, R_GET, R_RETURN, R_TRANSFER, R_EMPLOYEE,
-	R_HEALTH, R_OPENAPI
+	R_HEALTH, R_AUDIT, R_OPENAPI
 };
 
 static const struct route {
@@ -699,6 +719,7 @@ static const struct route {
 	[R_TRANSFER] = {"POST /api/assets/{id}/transfer", API_BODY_REQUIRED},
 	[R_EMPLOYEE] = {"GET /api/employees/{email}/assets", API_BODY_NONE},
 	[R_HEALTH] = {"GET /api/health", API_BODY_NONE},
+	[R_AUDIT] = {"GET /api/audit/head", API_BODY_NONE},
 	[R_OPENAPI] = {"GET /api/openapi.yaml", API_BODY_NONE},
 	/* routes: end */
 };
@@ -773,6 +794,8 @@ int api_handle(struct store *st, const struct api_match *m,
 		return employee_assets(st, m, out);
 	case R_HEALTH:
 		return health(st, out);
+	case R_AUDIT:
+		return audit_head(st, out);
 	case R_OPENAPI:
 		out->reply(out->ctx, 200, "application/yaml",
 			   (const char *)assetd_openapi_yaml,

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
+
 #define CONFIG_FILE_MAX (64 * 1024)
 #define CONFIG_LINE_MAX 1024
 
@@ -164,6 +166,16 @@ int config_set(struct config *c, const char *key, const char *value,
 					  sizeof c->trusted_proxy, value, key,
 					  err, errlen);
 		snprintf(err, errlen, "trusted_proxy must be an IPv4 address");
+		return -1;
+	}
+	if (strcmp(key, "chain_key") == 0) {
+		size_t len = strlen(value);
+
+		if (len >= CHAIN_KEY_MIN && len <= CHAIN_KEY_MAX)
+			return set_string(c->chain_key, sizeof c->chain_key,
+					  value, key, err, errlen);
+		snprintf(err, errlen, "chain_key must be %d to %d characters",
+			 CHAIN_KEY_MIN, CHAIN_KEY_MAX);
 		return -1;
 	}
 	if (strcmp(key, "allow_anonymous") == 0) {

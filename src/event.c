@@ -12,9 +12,11 @@
  *   transferred  employee_name, employee_email, comments
  *   returned     comments
  *
- * Every field is a string. Members appear in exactly this order, once
- * each, so a line can be checked byte for byte against what the writer
- * produces and grep patterns such as '"id":7,' are reliable.
+ * Every field is a string. A chained line ends with ,"seq":N (its line
+ * number in the file) and ,"chain":HEX (src/chain.c). Members appear in
+ * exactly this order, once each, so a line can be checked byte for byte
+ * against what the writer produces and grep patterns such as '"id":7,'
+ * are reliable.
  *
  * Invariant: event_parse(event_format(ev)) gives back ev, and
  * event_parse() refuses any line event_format() could not have written
@@ -28,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "chain.h"
 #include "store.h"
 
 static const char *const kind_names[] = {
@@ -66,7 +69,7 @@ int event_key_ok(const char *key)
 
 size_t event_line_max(const struct event *ev)
 {
-	size_t n = 256 + EVENT_KEY_MAX;
+	size_t n = 256 + EVENT_KEY_MAX + 32 + CHAIN_TAIL_LEN;
 
 	if (ev->by != NULL)
 		n += strlen(ev->by);
@@ -91,32 +94,56 @@ static void out_member(struct json_out *o, const char *name)
 	json_out_raw(o, "\":", 2);
 }
 
+/* Writes the line up to its closing brace. */
+static void format_body(const struct event *ev, struct json_out *o)
+{
+	char at[21];
+
+	json_out_raw(o, "{\"id\":", 6);
+	json_out_uint(o, ev->id);
+	out_member(o, "event");
+	json_out_string(o, kind_names[ev->kind], strlen(kind_names[ev->kind]));
+	out_member(o, "at");
+	event_time(ev->at, at);
+	json_out_string(o, at, strlen(at));
+	if (ev->by != NULL) {
+		out_member(o, "by");
+		json_out_string(o, ev->by, strlen(ev->by));
+	}
+	if (ev->key != NULL) {
+		out_member(o, "idempotency_key");
+		json_out_string(o, ev->key, strlen(ev->key));
+	}
+	for (const int *f = kind_fields[ev->kind]; *f >= 0; f++) {
+		out_member(o, field_names[*f]);
+		json_out_string(o, ev->field[*f].s, ev->field[*f].len);
+	}
+}
+
 size_t event_format(const struct event *ev, char *line)
 {
 	struct json_out o;
-	char at[21];
 
 	json_out_init(&o, line, event_line_max(ev));
-	json_out_raw(&o, "{\"id\":", 6);
-	json_out_uint(&o, ev->id);
-	out_member(&o, "event");
-	json_out_string(&o, kind_names[ev->kind],
-			strlen(kind_names[ev->kind]));
-	out_member(&o, "at");
-	event_time(ev->at, at);
-	json_out_string(&o, at, strlen(at));
-	if (ev->by != NULL) {
-		out_member(&o, "by");
-		json_out_string(&o, ev->by, strlen(ev->by));
-	}
-	if (ev->key != NULL) {
-		out_member(&o, "idempotency_key");
-		json_out_string(&o, ev->key, strlen(ev->key));
-	}
-	for (const int *f = kind_fields[ev->kind]; *f >= 0; f++) {
-		out_member(&o, field_names[*f]);
-		json_out_string(&o, ev->field[*f].s, ev->field[*f].len);
-	}
+	format_body(ev, &o);
+	json_out_raw(&o, "}\n", 2);
+	return o.overflow ? 0 : o.len;
+}
+
+size_t event_format_chained(const struct event *ev, uint64_t seq,
+			    const struct chain *c, const char *prev,
+			    char *line, char *head)
+{
+	struct json_out o;
+
+	json_out_init(&o, line, event_line_max(ev));
+	format_body(ev, &o);
+	out_member(&o, "seq");
+	json_out_uint(&o, seq);
+	if (o.overflow || chain_next(c, prev, line, o.len, head) < 0)
+		return 0;
+	out_member(&o, "chain");
+	json_out_string(&o, head, CHAIN_HEX);
 	json_out_raw(&o, "}\n", 2);
 	return o.overflow ? 0 : o.len;
 }
@@ -257,6 +284,35 @@ static int parse_envelope(const char *line, struct event *ev, size_t *i,
 	return 0;
 }
 
+/* The chained tail, when there is one: "seq", then "chain" last, in
+ * exactly the bytes the writer puts there. */
+static int parse_chain(const char *line, size_t len, struct event *ev,
+		       size_t *i, char *why, size_t whylen)
+{
+	const struct json_object *obj = &ev->obj;
+	const struct json_member *m;
+
+	if (*i >= obj->count || strcmp(obj->members[*i].key, "seq") != 0)
+		return 0;
+	if (obj->members[*i].type != JSON_NUMBER ||
+	    (ev->seq = parse_id(line + obj->members[*i].offset)) == 0) {
+		snprintf(why, whylen, "seq is not a line number");
+		return -1;
+	}
+	(*i)++;
+	m = take(obj, i, "chain");
+	if (m == NULL || m->str_len != CHAIN_HEX || !chain_hex_ok(m->str) ||
+	    *i != obj->count || len < CHAIN_TAIL_LEN ||
+	    memcmp(line + len - CHAIN_TAIL_LEN, ",\"chain\":\"", 10) != 0 ||
+	    memcmp(line + len - 2, "\"}", 2) != 0) {
+		snprintf(why, whylen, "\"chain\" is not 64 hex digits at the "
+				      "end of the line, after \"seq\"");
+		return -1;
+	}
+	ev->chain = m->str;
+	return 0;
+}
+
 int event_parse(const char *line, size_t len, struct event *ev, char *why,
 		size_t whylen)
 {
@@ -283,6 +339,8 @@ int event_parse(const char *line, size_t len, struct event *ev, char *why,
 		ev->field[*f].s = m->str;
 		ev->field[*f].len = m->str_len;
 	}
+	if (parse_chain(line, len, ev, &i, why, whylen) < 0)
+		goto fail;
 	if (i != ev->obj.count) {
 		snprintf(why, whylen, "unexpected member \"%.40s\"",
 			 ev->obj.members[i].key);

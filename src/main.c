@@ -8,6 +8,7 @@
  * directory, port), 2 bad command line.
  */
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,10 +20,12 @@
 #include "log.h"
 #include "store.h"
 #include "tokens.h"
+#include "verify.h"
 
 static const char usage[] =
 	"Usage: assetd [-c FILE] [--listen ADDR:PORT] [--data-dir DIR]\n"
 	"       assetd [-c FILE] token add NAME ROLE | list | revoke NAME\n"
+	"       assetd [-c FILE] verify [LOG] [--head LINES:HEAD]\n"
 	"\n"
 	"Issues IT assets over HTTP (POST /api/assets) and records each\n"
 	"one as a line of DIR/assets.jsonl.\n"
@@ -35,7 +38,11 @@ static const char usage[] =
 	"\n"
 	"Flags override the file; without -c, built-in defaults are used.\n"
 	"'token' edits the configuration's tokens_file; ROLE is read,\n"
-	"issue or admin. A new token is printed once.\n";
+	"issue or admin. A new token is printed once.\n"
+	"'verify' checks every line of LOG (default: DIR/assets.jsonl) and\n"
+	"its hash chain (with the configuration's chain_key), and with\n"
+	"--head that it still begins with a head written down earlier;\n"
+	"exit 0 when sound, 1 at the first wrong line, 2 when unreadable.\n";
 
 enum { OPT_LISTEN = 256, OPT_DATA_DIR };
 
@@ -43,7 +50,8 @@ struct flags {
 	const char *config_file;
 	const char *listen;
 	const char *data_dir;
-	char **command; /* after "token", or NULL */
+	const char *command_name; /* "token", "verify", or NULL */
+	char **command; /* the words after it */
 	int command_argc;
 };
 
@@ -83,7 +91,9 @@ static int parse_flags(int argc, char **argv, struct flags *f)
 			return 2;
 		}
 	}
-	if (optind < argc && strcmp(argv[optind], "token") == 0) {
+	if (optind < argc && (strcmp(argv[optind], "token") == 0 ||
+			      strcmp(argv[optind], "verify") == 0)) {
+		f->command_name = argv[optind];
 		f->command = argv + optind + 1;
 		f->command_argc = argc - optind - 1;
 		return 0;
@@ -105,6 +115,46 @@ static int run_token_command(const struct flags *f, const struct config *c)
 		return 2;
 	}
 	return tokens_cli(c->tokens_file, f->command_argc, f->command);
+}
+
+/* assetd verify [LOG] [--head LINES:HEAD]: prints one line, OK or the
+ * first fault. */
+static int run_verify_command(const struct flags *f, const struct config *c)
+{
+	char path[CONFIG_PATH_MAX + 32];
+	const char *log_path = NULL, *head = NULL;
+	struct verify_result r;
+	int rc;
+
+	for (int i = 0; i < f->command_argc; i++) {
+		if (strcmp(f->command[i], "--head") == 0 &&
+		    i + 1 < f->command_argc)
+			head = f->command[++i];
+		else if (log_path == NULL && f->command[i][0] != '-')
+			log_path = f->command[i];
+		else {
+			fprintf(stderr, "assetd verify: unexpected argument "
+					"'%s'\n%s", f->command[i], usage);
+			return 2;
+		}
+	}
+	if (log_path == NULL) {
+		snprintf(path, sizeof path, "%s/assets.jsonl", c->data_dir);
+		log_path = path;
+	}
+	rc = verify_file(log_path, c->chain_key, head, &r);
+	if (rc < 0) {
+		fprintf(stderr, "assetd verify: %s\n", r.why);
+		return 2;
+	}
+	if (rc > 0) {
+		printf("FAIL: %s: line %" PRIu64 ": %s\n", log_path,
+		       r.bad_line, r.why);
+		return 1;
+	}
+	printf("OK: %" PRIu64 " events, last id %" PRIu64 ", head %s\n",
+	       r.lines, r.last_id, r.head);
+	return 0;
 }
 
 /* Returns 0, or the exit code: 1 for the file, 2 for a flag. */
@@ -157,7 +207,10 @@ int main(int argc, char **argv)
 	rc = load_config(&flags, &cfg);
 	if (rc != 0)
 		return rc;
-	if (flags.command != NULL)
+	if (flags.command_name != NULL && strcmp(flags.command_name,
+						 "verify") == 0)
+		return run_verify_command(&flags, &cfg);
+	if (flags.command_name != NULL)
 		return run_token_command(&flags, &cfg);
 	log_set_level(cfg.log_level);
 	setup_signals(&stop);
@@ -167,7 +220,7 @@ int main(int argc, char **argv)
 		log_error("access: %s", err);
 		return 1;
 	}
-	st = store_open(cfg.data_dir, err, sizeof err);
+	st = store_open(cfg.data_dir, cfg.chain_key, err, sizeof err);
 	if (st == NULL) {
 		log_error("store: %s", err);
 		access_close(acc);

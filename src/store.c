@@ -57,6 +57,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chain.h"
 #include "event.h"
 #include "fsutil.h"
 #include "json.h"
@@ -70,6 +71,9 @@
 
 struct store {
 	struct state *state;
+	struct chain chain;
+	char head[CHAIN_HEX + 1];	/* the last line's chain value (mu) */
+	uint64_t lines;			/* lines in the log (mu) */
 	char *dir;
 	int dir_fd;
 	int log_fd;
@@ -379,8 +383,11 @@ static int admit(struct store *s, struct event *ev, struct store_result *res)
  * Returns the line's sequence number, or 0 with errno. */
 static uint64_t write_event(struct store *s, const struct event *ev)
 {
+	char head[CHAIN_HEX + 1];
 	char *line = malloc(event_line_max(ev));
-	size_t len = line ? event_format(ev, line) : 0;
+	size_t len = line ? event_format_chained(ev, s->lines + 1, &s->chain,
+						 s->head, line, head)
+			  : 0;
 	uint64_t seq = 0;
 
 	if (len == 0 || log_write(s, line, len) < 0) {
@@ -399,6 +406,8 @@ static uint64_t write_event(struct store *s, const struct event *ev)
 		s->stale = 1;
 	}
 	s->size += (off_t)len;
+	s->lines++;
+	memcpy(s->head, head, sizeof head);
 	if (ev->kind == EVENT_ISSUED)
 		s->next_id++;
 	atomic_store(&s->written_seq, seq);
@@ -457,6 +466,14 @@ struct state *store_state(struct store *s)
 	return s->state;
 }
 
+void store_head(struct store *s, uint64_t *lines, char *head)
+{
+	pthread_mutex_lock(&s->mu);
+	*lines = s->lines;
+	memcpy(head, s->head, CHAIN_HEX + 1);
+	pthread_mutex_unlock(&s->mu);
+}
+
 int store_is_broken(struct store *s)
 {
 	return atomic_load(&s->broken) || atomic_load(&s->stale);
@@ -490,6 +507,8 @@ struct scan {
 	off_t good;		/* end of the last whole, valid line */
 	uint64_t last_id;	/* largest id issued */
 	unsigned long lines;
+	int chained;		/* a chained line was seen */
+	char head[CHAIN_HEX + 1]; /* the last chained line's value */
 };
 
 static const char *verdict_text(enum state_verdict v)
@@ -508,10 +527,37 @@ static const char *verdict_text(enum state_verdict v)
 	}
 }
 
+/* A line's place in the chain: once one line is chained, every later
+ * one must be, numbered by its place in the file. The chain values
+ * themselves are checked by `assetd verify`, not at every start. */
+static int check_seq(const struct event *ev, struct scan *sc, char *why,
+		     size_t whylen)
+{
+	uint64_t k = sc->lines + 1;
+
+	if (ev->chain == NULL && sc->chained) {
+		snprintf(why, whylen, "no \"chain\" after chained lines: "
+				      "inserted or edited; run assetd verify");
+		return -1;
+	}
+	if (ev->chain == NULL)
+		return 0;
+	if (ev->seq != k) {
+		snprintf(why, whylen, "\"seq\" is %" PRIu64 " on line %" PRIu64
+			 ": lines were removed, inserted or reordered; run "
+			 "assetd verify", ev->seq, k);
+		return -1;
+	}
+	sc->chained = 1;
+	memcpy(sc->head, ev->chain, CHAIN_HEX);
+	sc->head[CHAIN_HEX] = '\0';
+	return 0;
+}
+
 /* Checks one line and applies it to the state. Returns 0, 1 when the
  * line is not JSON at all, or -1 with why. */
 static int scan_line(struct store *s, const char *line, size_t n,
-		     off_t off, char *why, size_t whylen)
+		     off_t off, struct scan *sc, char *why, size_t whylen)
 {
 	struct event ev;
 	enum state_verdict v;
@@ -520,7 +566,9 @@ static int scan_line(struct store *s, const char *line, size_t n,
 	if (rc < 0)
 		return rc == EVENT_NOT_JSON ? 1 : -1;
 	v = state_check(s->state, &ev);
-	if (v != STATE_OK) {
+	if (check_seq(&ev, sc, why, whylen) < 0) {
+		rc = -1;
+	} else if (v != STATE_OK) {
 		snprintf(why, whylen, "this %s event for id %" PRIu64 " %s",
 			 event_kind_name(ev.kind), ev.id, verdict_text(v));
 		rc = -1;
@@ -552,7 +600,8 @@ static int scan_log(struct store *s, const char *map, size_t len,
 
 		if (nl == NULL)
 			return 0; /* torn: no newline */
-		rc = scan_line(s, map + pos, n, (off_t)pos, why, sizeof why);
+		rc = scan_line(s, map + pos, n, (off_t)pos, sc, why,
+			       sizeof why);
 		if (rc > 0 && pos + n + 1 == len)
 			return 0; /* torn: the last line is not JSON */
 		if (rc != 0)
@@ -643,6 +692,13 @@ static int open_log(struct store *s, uint64_t *last_id, char *err,
 		goto out;
 	}
 	s->size = sc.good;
+	s->lines = sc.lines;
+	if (sc.chained && sc.lines > 0)
+		memcpy(s->head, sc.head, sizeof s->head);
+	else if (chain_start(map ? map : "", (size_t)sc.good, s->head) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
 	state_share(s->state);
 	state_counts(s->state, &(uint64_t){0}, &sc.last_id);
 	*last_id = sc.last_id;
@@ -724,7 +780,8 @@ static void store_free(struct store *s)
 	free(s);
 }
 
-struct store *store_open(const char *data_dir, char *err, size_t errlen)
+struct store *store_open(const char *data_dir, const char *chain_key,
+			 char *err, size_t errlen)
 {
 	struct store *s = calloc(1, sizeof *s);
 	uint64_t last_id = 0;
@@ -743,6 +800,7 @@ struct store *store_open(const char *data_dir, char *err, size_t errlen)
 	pthread_mutex_init(&s->sync_mu, NULL);
 	pthread_cond_init(&s->ceiling_cv, NULL);
 	read_fault_hook(s);
+	chain_init(&s->chain, chain_key);
 
 	s->dir_fd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dir_fd < 0) {

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "chain.h"
 #include "event.h"
 #include "log.h"
 #include "state.h"
@@ -29,6 +30,10 @@ static char err[512];
 static const char fields[] =
 	"\"employee_name\":\"A\",\"employee_email\":\"a@example.com\","
 	"\"asset_type\":\"laptop\",\"asset_model\":\"X1\",\"comments\":\"\"";
+
+/* The chain's start on an empty log: the SHA-256 of nothing. */
+#define EMPTY_SHA256                                                    \
+	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 /* A valid issued line with id N, as the writer would put it. */
 #define LINE(N)                                                        \
@@ -115,7 +120,7 @@ static int teardown(void **state)
 
 static struct store *open_ok(void)
 {
-	struct store *s = store_open(dir, err, sizeof err);
+	struct store *s = store_open(dir, NULL, err, sizeof err);
 
 	if (s == NULL)
 		fail_msg("store_open: %s", err);
@@ -130,22 +135,34 @@ static uint64_t append_ok(struct store *s)
 	return id;
 }
 
-/* Checks the line's shape with the time masked out. */
-static void assert_line(const char *line, uint64_t id)
+/* Checks the line's shape with the time masked out, and that its chain
+ * value follows prev (updated to it). */
+static void assert_line(const char *line, uint64_t id, char *prev)
 {
-	char want[300], got[300];
+	char want[400], got[400], value[CHAIN_HEX + 1];
 	const char *at = strstr(line, "\"at\":\"");
+	const char *end = strchr(line, '\n');
+	const char *chain = strstr(line, ",\"chain\":\"");
+	struct chain c;
 
 	assert_non_null(at);
-	const char *end = strchr(line, '\n') + 1;
-
+	assert_non_null(chain);
 	snprintf(got, sizeof got, "%.*s\"at\":\"T\"%.*s", (int)(at - line),
-		 line, (int)(end - (at + 27)), at + 27);
+		 line, (int)(chain - (at + 27)), at + 27);
 	snprintf(want, sizeof want,
-		 "{\"id\":%llu,\"event\":\"issued\",\"at\":\"T\",%s}\n",
-		 (unsigned long long)id, fields);
+		 "{\"id\":%llu,\"event\":\"issued\",\"at\":\"T\",%s,"
+		 "\"seq\":%llu",
+		 (unsigned long long)id, fields, (unsigned long long)id);
 	assert_string_equal(got, want);
 	assert_true(at[6 + 4] == '-' && at[6 + 10] == 'T' && at[6 + 19] == 'Z');
+
+	chain_init(&c, NULL);
+	assert_int_equal(chain_next(&c, prev, line, (size_t)(chain - line),
+				    value),
+			 0);
+	assert_int_equal(end - chain, CHAIN_TAIL_LEN);
+	assert_memory_equal(chain + 10, value, CHAIN_HEX);
+	memcpy(prev, value, sizeof value);
 }
 
 static void append_and_reopen(void **state)
@@ -159,8 +176,9 @@ static void append_and_reopen(void **state)
 	store_close(s);
 
 	log = slurp(STORE_LOG_NAME);
-	assert_line(log, 1);
-	assert_line(strchr(log, '\n') + 1, 2);
+	char prev[CHAIN_HEX + 1] = EMPTY_SHA256;
+	assert_line(log, 1, prev);
+	assert_line(strchr(log, '\n') + 1, 2, prev);
 	counter = slurp(STORE_COUNTER_NAME);
 	assert_string_equal(counter, "2\n");
 
@@ -208,7 +226,7 @@ static void second_open_refused(void **state)
 	char want[160];
 
 	(void)state;
-	assert_null(store_open(dir, err, sizeof err));
+	assert_null(store_open(dir, NULL, err, sizeof err));
 	snprintf(want, sizeof want, "%s is in use by another assetd (lock "
 		 "assetd.lock)", dir);
 	assert_string_equal(err, want);
@@ -222,7 +240,7 @@ static void missing_directory_refused(void **state)
 	(void)state;
 	snprintf(want, sizeof want, "data directory %s/nope: No such file or "
 		 "directory", dir);
-	assert_null(store_open(path_of("nope"), err, sizeof err));
+	assert_null(store_open(path_of("nope"), NULL, err, sizeof err));
 	assert_string_equal(err, want);
 }
 
@@ -297,7 +315,7 @@ static void counter_behind_missing_or_garbage(void **state)
 		spit(STORE_COUNTER_NAME,
 		     (const char *[]){"", "x1\n", "12a", "9007199254740992\n",
 				      "18446744073709551000\n"}[i]);
-		assert_null(store_open(dir, err, sizeof err));
+		assert_null(store_open(dir, NULL, err, sizeof err));
 		assert_string_equal(err, want);
 	}
 }
@@ -352,7 +370,7 @@ static void assert_damaged(const char *log, int line, const char *why)
 	char want[512];
 
 	spit(STORE_LOG_NAME, log);
-	assert_null(store_open(dir, err, sizeof err));
+	assert_null(store_open(dir, NULL, err, sizeof err));
 	snprintf(want, sizeof want,
 		 "%s/assets.jsonl:%d: %s; the log is damaged: restore it from "
 		 "a backup or repair that line by hand",
