@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """POST /api/assets, rule by rule, against the real server: the exact
 reply a helpdesk script sees, and the exact log line (or none)."""
+import hashlib
 import json
 import re
 import unittest
@@ -43,8 +44,15 @@ class Issue(ServerTest):
                              '"employee_email":"ada@example.com",'
                              '"asset_type":"laptop",'
                              '"asset_model":"ThinkPad X1",'
-                             '"comments":"spare charger"}') + '$')
+                             '"comments":"spare charger","seq":1,'
+                             '"chain":"') + '[0-9a-f]{64}"}$')
         self.assertRegex(lines[0], pattern)
+        # The chain value, computed here independently: SHA-256 of the
+        # SHA-256 of the empty log before it, then the line's body.
+        body = lines[0][:lines[0].rindex(',"chain":"')].encode()
+        start = hashlib.sha256(b"").hexdigest().encode()
+        self.assertEqual(lines[0][-66:-2],
+                         hashlib.sha256(start + body).hexdigest())
 
     def test_comments_absent_or_null_stored_empty(self):
         self.server.post(GOOD)
@@ -59,7 +67,7 @@ class Issue(ServerTest):
         self.assertEqual(list(self.server.records()[0].keys()),
                          ["id", "event", "at", "employee_name",
                           "employee_email", "asset_type", "asset_model",
-                          "comments"])
+                          "comments", "seq", "chain"])
 
     def test_values_trimmed(self):
         self.server.post(with_(employee_name="  Ada \t",

@@ -41,7 +41,7 @@ ROUNDS = int(os.environ.get("ASSETD_CRASH_ROUNDS", "25"))
 CLIENTS = 6
 MAX_DELAY = 0.5      # seconds of load before the kill, at most
 KEYS = ["id", "event", "at", "employee_name", "employee_email",
-        "asset_type", "asset_model", "comments"]
+        "asset_type", "asset_model", "comments", "seq", "chain"]
 TAG = re.compile(rb"r\d{3}-c\d-n\d{6}")
 BAD_REPLY = {"error": "Missing fields: employee_email, asset_type, "
                       "asset_model"}

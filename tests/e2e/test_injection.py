@@ -28,7 +28,7 @@ import unittest
 from harness import GOOD, ServerTest
 
 KEYS = ["id", "event", "at", "employee_name", "employee_email",
-        "asset_type", "asset_model", "comments"]
+        "asset_type", "asset_model", "comments", "seq", "chain"]
 REQUIRED = ("employee_name", "employee_email", "asset_type", "asset_model")
 
 # The white space docs/API.md and docs/DESIGN.md trim around the four

@@ -474,6 +474,75 @@ static void failed_sync_refuses_until_restart(void **state)
 	store_close(s);
 }
 
+/* A log of unchained lines (written before the chain existed) goes on
+ * chained: the first new line's value covers the old lines' bytes. */
+static void chain_starts_after_an_unchained_log(void **state)
+{
+	struct store *s;
+	struct chain c;
+	char prev[CHAIN_HEX + 1], value[CHAIN_HEX + 1];
+	char *log, *third;
+	static const char old[] = LINE(1) LINE(2);
+
+	(void)state;
+	spit(STORE_LOG_NAME, old);
+	s = open_ok();
+	assert_int_equal(append_ok(s), 3);
+	store_close(s);
+
+	log = slurp(STORE_LOG_NAME);
+	assert_memory_equal(log, old, sizeof old - 1);
+	third = log + sizeof old - 1;
+	assert_int_equal(chain_start(old, sizeof old - 1, prev), 0);
+	chain_init(&c, NULL);
+	assert_int_equal(chain_next(&c, prev, third,
+				    strlen(third) - 1 - CHAIN_TAIL_LEN, value),
+			 0);
+	assert_non_null(strstr(third, ",\"seq\":3,\"chain\":\""));
+	assert_memory_equal(third + strlen(third) - 1 - CHAIN_TAIL_LEN + 10,
+			    value, CHAIN_HEX);
+	free(log);
+}
+
+/* Start-up checks the numbering of chained lines (the values themselves
+ * are for assetd verify). */
+static void chained_lines_out_of_order_stop_start(void **state)
+{
+	struct store *s = open_ok();
+	char *log, *second, *third;
+	char text[2048], want[512];
+
+	(void)state;
+	append_ok(s);
+	append_ok(s);
+	append_ok(s);
+	store_close(s);
+	log = slurp(STORE_LOG_NAME);
+	second = strchr(log, '\n') + 1;
+	third = strchr(second, '\n') + 1;
+
+	/* The second line removed. */
+	snprintf(text, sizeof text, "%.*s%s", (int)(second - log), log, third);
+	spit(STORE_LOG_NAME, text);
+	assert_null(store_open(dir, NULL, err, sizeof err));
+	snprintf(want, sizeof want, "%s/assets.jsonl:2: \"seq\" is 3 on "
+		 "line 2: lines were removed, inserted or reordered; run "
+		 "assetd verify; the log is damaged: restore it from a backup "
+		 "or repair that line by hand", dir);
+	assert_string_equal(err, want);
+
+	/* An unchained line after chained ones. */
+	snprintf(text, sizeof text, "%s%s", log, LINE(4));
+	spit(STORE_LOG_NAME, text);
+	assert_null(store_open(dir, NULL, err, sizeof err));
+	snprintf(want, sizeof want, "%s/assets.jsonl:4: no \"chain\" after "
+		 "chained lines: inserted or edited; run assetd verify; the "
+		 "log is damaged: restore it from a backup or repair that "
+		 "line by hand", dir);
+	assert_string_equal(err, want);
+	free(log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -501,6 +570,10 @@ int main(void)
 			full_disk_cuts_back_and_recovers, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			failed_sync_refuses_until_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			chain_starts_after_an_unchained_log, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			chained_lines_out_of_order_stop_start, setup, teardown),
 	};
 	log_set_level(LOG_ERROR);
 	return cmocka_run_group_tests(tests, NULL, NULL);
