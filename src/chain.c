@@ -107,10 +107,5 @@ int chain_start(const char *text, size_t len, char *out)
 
 int chain_hex_ok(const char *s)
 {
-	for (int i = 0; i < CHAIN_HEX; i++) {
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		      (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	}
-	return 1;
+	return strspn(s, "0123456789abcdef") >= CHAIN_HEX;
 }
