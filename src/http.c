@@ -42,6 +42,7 @@
 #include "deadline.h"
 #include "json.h"
 #include "log.h"
+#include "web.h"
 
 #define ERR_MAX 256
 
@@ -547,6 +548,29 @@ static int dispatch(struct http_server *srv, struct mg_connection *conn,
 	return status;
 }
 
+/* GET or HEAD of one of the page's files: public, with a strict
+ * Content-Security-Policy. Returns 0 when path is not one of them. */
+static int serve_page(struct mg_connection *conn, const char *method,
+		      const char *path)
+{
+	struct web_file f;
+	struct api_header h[2] = {
+		{"Content-Security-Policy", web_csp},
+		{"Referrer-Policy", "no-referrer"}};
+
+	const char *cl = mg_get_header(conn, "Content-Length");
+	int has_body = mg_get_header(conn, "Transfer-Encoding") != NULL ||
+		       (cl != NULL && strcmp(cl, "0") != 0);
+
+	if ((strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) ||
+	    !web_find(path, &f))
+		return 0;
+	/* A body is not read: closing keeps it from being taken for the
+	 * next request. */
+	send_reply(conn, 200, f.type, f.body, f.len, h, 2, has_body);
+	return 200;
+}
+
 static int route(struct http_server *srv, struct mg_connection *conn)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
@@ -564,6 +588,8 @@ static int route(struct http_server *srv, struct mg_connection *conn)
 	if (header_count(ri, "Authorization") > 1)
 		return send_error(conn, 400, "more than one Authorization "
 					     "header", NULL, 1);
+	if ((status = serve_page(conn, ri->request_method, path)) != 0)
+		return status;
 	access_check(srv->access, client_address(srv, conn),
 		     mg_get_header(conn, "Authorization"),
 		     post ? TOKEN_ISSUE : TOKEN_READ, &who);

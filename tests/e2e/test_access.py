@@ -104,7 +104,8 @@ class Tokens(unittest.TestCase):
 
     def test_every_path_and_method_needs_a_token(self):
         for method, path in (("GET", "/api/assets"), ("GET", "/nope"),
-                             ("POST", "/api/assets/1"), ("HEAD", "/")):
+                             ("POST", "/api/assets/1"), ("HEAD", "/api/health"),
+                             ("POST", "/"), ("GET", "/api/audit/head")):
             with self.subTest(method=method, path=path):
                 status, hdrs, _ = self.server.request(method, path)
                 self.assertEqual(status, 401)
@@ -115,6 +116,10 @@ class Tokens(unittest.TestCase):
             headers={"Authorization": "Bearer " + self.tok["read"]})
         self.assertEqual((status, body),
                          (200, {"assets": [], "next_cursor": None}))
+        # The page's own files are public: the page asks for a token.
+        raw = self.server.raw(b"GET /app.js HTTP/1.1\r\nHost: t\r\n"
+                              b"Connection: close\r\n\r\n")
+        self.assertTrue(raw.startswith(b"HTTP/1.1 200 OK\r\n"))
 
     def test_failed_tokens_slowed_down_per_address(self):
         for i in range(20):

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: MIT
 """HTTP framing, routing and replies, sent as raw bytes to the real
 server so that nothing in a client library smooths them over."""
+import http.client
 import json
+import os
 import socket
 import threading
 import time
@@ -15,13 +17,49 @@ HEAD = b"POST /api/assets HTTP/1.1\r\nHost: t\r\n"
 
 class Routing(ServerTest):
     def test_unknown_paths_404_json(self):
-        for path in ("/", "/api/assetsx", "/API/ASSETS", "/api/assets/",
-                     "/api/assets/1/x", "/assets.conf", "/data/assets.jsonl",
-                     "/../assets.conf", "/favicon.ico"):
+        for path in ("/index.html", "/api/assetsx", "/API/ASSETS",
+                     "/api/assets/", "/api/assets/1/x", "/assets.conf",
+                     "/data/assets.jsonl", "/../assets.conf", "/favicon.ico",
+                     "/web/app.js", "/app.js/", "/%61pp.js"):
             for method in ("GET", "POST"):
                 with self.subTest(path=path, method=method):
                     reply = self.server.request(method, path, body=b"{}")
                     self.assertError(reply, 404, "no such endpoint")
+        self.assertNothingWritten()
+
+    def test_page_files_with_a_strict_policy(self):
+        top = os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__))))
+        for path, name, kind in (("/", "index.html", "text/html"),
+                                 ("/app.js", "app.js", "text/javascript"),
+                                 ("/style.css", "style.css", "text/css")):
+            with self.subTest(path=path):
+                conn = http.client.HTTPConnection("127.0.0.1",
+                                                  self.server.port)
+                conn.request("GET", path)
+                resp = conn.getresponse()
+                body = resp.read()
+                conn.close()
+                with open(os.path.join(top, "web", name), "rb") as f:
+                    self.assertEqual(body, f.read())
+                self.assertEqual(resp.status, 200)
+                self.assertEqual(resp.getheader("Content-Type"),
+                                 kind + "; charset=utf-8")
+                self.assertEqual(
+                    resp.getheader("Content-Security-Policy"),
+                    "default-src 'none'; script-src 'self'; "
+                    "style-src 'self'; img-src 'self'; connect-src 'self'; "
+                    "base-uri 'none'; form-action 'none'; "
+                    "frame-ancestors 'none'")
+                self.assertEqual(resp.getheader("X-Content-Type-Options"),
+                                 "nosniff")
+        # A body sent with a page GET is not read: the connection closes
+        # so it is never taken for a request.
+        raw = self.server.raw(b"GET / HTTP/1.1\r\nHost: t\r\n"
+                              b"Content-Length: 40\r\n\r\n"
+                              b"POST /api/assets HTTP/1.1\r\nHost: t\r\n")
+        self.assertIn(b"Connection: close\r\n", raw)
+        self.assertEqual(raw.count(b"HTTP/1.1 "), 1)
         self.assertNothingWritten()
 
     def test_other_methods_405_with_allow(self):
