@@ -226,7 +226,8 @@ static int api_chunk(void *ctx, const char *data, size_t len)
 	if (buf == NULL)
 		return -1;
 	n = snprintf(buf, 32, "%zx\r\n", len);
-	memcpy(buf + n, data, len);
+	if (len > 0) /* the last chunk has no data (and data is NULL) */
+		memcpy(buf + n, data, len);
 	memcpy(buf + n + len, "\r\n", 2);
 	rc = mg_write(conn, buf, (size_t)n + len + 2);
 	free(buf);

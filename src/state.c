@@ -809,6 +809,8 @@ static size_t scan_email(struct state *st, const struct query *qy,
 			all[n++] = a->id;
 		}
 	}
+	if (n == 0)
+		goto out; /* all may be NULL */
 	qsort(all, n, sizeof *all, by_id_desc);
 	out = n < max ? n : max;
 	memcpy(ids, all, out * sizeof *ids);
