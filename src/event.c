@@ -193,7 +193,8 @@ static int parse_time(const char *s, size_t len, int64_t *at)
 			v[k] = v[k] * 10 + (s[i] - '0');
 		}
 	}
-	if (v[1] < 1 || v[1] > 12 || v[2] < 1 ||
+	/* Limit: years from 1970, as the server's clock can write them. */
+	if (v[0] < 1970 || v[1] < 1 || v[1] > 12 || v[2] < 1 ||
 	    v[2] > days_in_month(v[0], v[1]) || v[3] > 23 || v[4] > 59 ||
 	    v[5] > 59)
 		return -1;
