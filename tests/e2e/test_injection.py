@@ -171,7 +171,8 @@ class Injection(ServerTest):
             self.assertEqual(list(rec), KEYS, "line %d" % n)
             self.assertEqual(rec["id"], n)
             self.assertEqual(rec["event"], "issued")
-            got = {k: rec[k] for k in KEYS[3:]}
+            self.assertEqual(rec["seq"], n)
+            got = {k: rec[k] for k in KEYS[3:-2]}
             self.assertEqual(got, self.expected(body), "line %d" % n)
 
         # jq sees exactly the keys written, in order, on every line: no
