@@ -246,12 +246,24 @@ class FailingDisk(unittest.TestCase):
                              env={"ASSETD_TEST_FAIL_SYNC": "2"}).start()
         s = self.server
         self.assertEqual(s.post(GOOD)[0], 201)
+        self.assertEqual(s.request("GET", "/api/health")[::2],
+                         (200, {"status": "ok", "records": 1, "last_id": 1}))
         for _ in range(2):
             status, _, body = s.post(GOOD)
             self.assertEqual(status, 503)
             self.assertEqual(body, {
                 "error": "the log cannot be written safely; nothing was "
                          "written; the server needs a restart"})
+        # Health says so; a return is refused the same way; reads work.
+        self.assertEqual(s.request("GET", "/api/health")[::2], (503, {
+            "status": "failing", "records": 2, "last_id": 2,
+            "error": "the log cannot be written safely; the server needs "
+                     "a restart"}))
+        status, _, body = s.request("POST", "/api/assets/1/return")
+        self.assertEqual((status, body["error"]),
+                         (503, "the log cannot be written safely; nothing "
+                               "was written; the server needs a restart"))
+        self.assertEqual(s.request("GET", "/api/assets/1")[0], 200)
         self.assertEqual(s.stop(), 0)
         self.server = Server(data_dir=self.dir).start()
         status, _, body = self.server.post(GOOD)
