@@ -18,6 +18,10 @@
  * chain; the chain then catches careless edits and anything done after
  * a head was written down (docs/AUDIT.md). With a key kept from the
  * file's editors, a consistent forgery needs the key.
+ *
+ * Limit: the key cannot be changed, because nothing in the log records
+ * which lines a key covers; lines written under an old key fail
+ * verification with a new one.
  */
 #include "chain.h"
 

@@ -528,8 +528,9 @@ static const char *verdict_text(enum state_verdict v)
 }
 
 /* A line's place in the chain: once one line is chained, every later
- * one must be, numbered by its place in the file. The chain values
- * themselves are checked by `assetd verify`, not at every start. */
+ * one must be, numbered by its place in the file. Limit: the chain
+ * values themselves are checked by `assetd verify`, not at every start,
+ * because a million hashes would slow every start. */
 static int check_seq(const struct event *ev, struct scan *sc, char *why,
 		     size_t whylen)
 {
