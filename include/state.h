@@ -27,6 +27,10 @@ enum state_verdict {
 	STATE_ID_ORDER		/* an issue whose id is not above the last */
 };
 
+/* What a verdict says of the event, as the end of a sentence that
+ * starts "this returned event for id 7 ...". */
+const char *state_verdict_text(enum state_verdict v);
+
 /*
  * Writers: state_check() then state_apply(), both under the one lock
  * that orders the log's lines (the store's). ev's line is

@@ -449,6 +449,23 @@ enum state_verdict state_check(const struct state *st,
 	return STATE_OK;
 }
 
+const char *state_verdict_text(enum state_verdict v)
+{
+	switch (v) {
+	case STATE_OK:
+		return "may follow";
+	case STATE_NOT_FOUND:
+		return "names an asset that was never issued";
+	case STATE_RETURNED:
+		return "follows the asset's return";
+	case STATE_SAME_HOLDER:
+		return "transfers the asset to the holder it has";
+	case STATE_ID_ORDER:
+		break;
+	}
+	return "issues an id that is not above the last one issued";
+}
+
 /* Interns what an issued event names, before anything changes. */
 static int prepare_issue(struct state *st, const struct event *ev,
 			 struct asset *a)

@@ -511,22 +511,6 @@ struct scan {
 	char head[CHAIN_HEX + 1]; /* the last chained line's value */
 };
 
-static const char *verdict_text(enum state_verdict v)
-{
-	switch (v) {
-	case STATE_NOT_FOUND:
-		return "names an asset that was never issued";
-	case STATE_RETURNED:
-		return "follows the asset's return";
-	case STATE_SAME_HOLDER:
-		return "transfers the asset to the holder it has";
-	case STATE_ID_ORDER:
-		return "issues an id that is not above the last one issued";
-	default:
-		return "";
-	}
-}
-
 /* A line's place in the chain: once one line is chained, every later
  * one must be, numbered by its place in the file. Limit: the chain
  * values themselves are checked by `assetd verify`, not at every start,
@@ -571,7 +555,7 @@ static int scan_line(struct store *s, const char *line, size_t n,
 		rc = -1;
 	} else if (v != STATE_OK) {
 		snprintf(why, whylen, "this %s event for id %" PRIu64 " %s",
-			 event_kind_name(ev.kind), ev.id, verdict_text(v));
+			 event_kind_name(ev.kind), ev.id, state_verdict_text(v));
 		rc = -1;
 	} else if (state_apply(s->state, &ev, (uint64_t)off, (uint32_t)n,
 			       0) < 0) {

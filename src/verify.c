@@ -144,20 +144,6 @@ static int check_chain(struct walk *w, const struct event *ev, size_t n)
 	return 0;
 }
 
-static const char *verdict_cause(enum state_verdict v)
-{
-	switch (v) {
-	case STATE_NOT_FOUND:
-		return "names an asset not issued before it";
-	case STATE_RETURNED:
-		return "follows the asset's return";
-	case STATE_SAME_HOLDER:
-		return "transfers the asset to the holder it has";
-	default:
-		return "issues an id that is not above the last one issued";
-	}
-}
-
 /* Checks one whole line of n bytes. Returns 0, or 1 at a fault. */
 static int check_line(struct walk *w, size_t n)
 {
@@ -176,7 +162,7 @@ static int check_line(struct walk *w, size_t n)
 	if (rc == 0 && (v = state_check(w->state, &ev)) != STATE_OK)
 		rc = fault(w, "reordered, inserted or edited: this %s event "
 			      "for id %" PRIu64 " %s",
-			   event_kind_name(ev.kind), ev.id, verdict_cause(v));
+			   event_kind_name(ev.kind), ev.id, state_verdict_text(v));
 	if (rc == 0 && state_apply(w->state, &ev, w->pos, (uint32_t)n, 0) < 0)
 		rc = fault(w, "out of memory");
 	event_free(&ev);

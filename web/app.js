@@ -303,12 +303,13 @@
 
 	function assetRow(a) {
 		const status = a.status === "returned" ?
-			el("span", {}, "returned ", when(a.returned_at)) :
+			el("span", {}, "returned", el("br"),
+				when(a.returned_at)) :
 			a.status;
 		return el("tr", {"data-id": a.id},
 			el("td", {"data-label": "Id"},
-				el("a", {href: "#/assets/" + a.id},
-					el("span", {class: "vh"}, "Asset "),
+				el("a", {href: "#/assets/" + a.id,
+					"aria-label": "Asset " + a.id},
 					String(a.id))),
 			el("td", {"data-label": "Status"}, status),
 			el("td", {"data-label": "Holder"},
