@@ -45,8 +45,9 @@
 	function when(at) {
 		if (typeof at !== "string")
 			return "";
-		return el("time", {datetime: at},
-			at.replace("T", " ").replace(/Z$/, ""));
+		const [date, clock] = at.replace(/Z$/, "").split("T");
+		return el("time", {datetime: at}, el("span", {}, date), " ",
+			el("span", {}, clock || ""));
 	}
 
 	function say(id, text) {
@@ -251,6 +252,7 @@
 		});
 		form.addEventListener("input", (ev) => {
 			ev.target.removeAttribute("aria-invalid");
+			ev.target.removeAttribute("aria-describedby");
 		});
 	}
 
