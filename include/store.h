@@ -62,9 +62,11 @@ struct store_result {
  * Returns 0 with res filled. Returns -1 when nothing was acknowledged:
  * errno is ENOSPC, EFBIG or another write error (retry later, the line
  * was cut back); EAGAIN when the counter could not be written (retry
- * later); EIO when the store has stopped accepting writes after a failed
- * sync (restart needed); ESHUTDOWN while closing; EOVERFLOW past
- * STORE_ID_MAX; EINVAL for a by or key that may not be written.
+ * later); EIO when the line was written but the sync that should cover
+ * it failed, so it may or may not survive (restart needed); EROFS when
+ * the store refuses writes after such a failure, nothing written;
+ * ESHUTDOWN while closing; EOVERFLOW past STORE_ID_MAX; EINVAL for a by
+ * or key that may not be written.
  */
 int store_append(struct store *s, struct event *ev, struct store_result *res);
 

@@ -83,6 +83,11 @@ static int store_failed(const struct api_out *out, int saved_errno)
 		msg = "the id counter cannot be written; nothing was written; "
 		      "try again later";
 	else if (saved_errno == EIO)
+		msg = "the log could not be synced: this request may or may "
+		      "not be recorded (after the restart, look it up or "
+		      "retry with the same Idempotency-Key); the server needs "
+		      "a restart";
+	else if (saved_errno == EROFS)
 		msg = "the log cannot be written safely; nothing was written; "
 		      "the server needs a restart";
 	else if (saved_errno == EOVERFLOW)
@@ -777,6 +782,15 @@ int api_match(const char *method, const char *path, struct api_match *m,
 int api_handle(struct store *st, const struct api_match *m,
 	       const struct api_request *rq, const struct api_out *out)
 {
+	struct params none;
+	char err[ERR_MAX];
+
+	/* Only the lists read parameters; elsewhere one is a mistake. */
+	if (m->route != R_LIST && m->route != R_CSV &&
+	    parse_query(rq->query, 0, &none, err, sizeof err) < 0) {
+		params_free(&none);
+		return api_error(out, 400, err, NULL, 0);
+	}
 	switch ((enum route_id)m->route) {
 	case R_ISSUE:
 		return post_event(st, m, rq, out, EVENT_ISSUED);

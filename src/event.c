@@ -343,8 +343,10 @@ int event_parse(const char *line, size_t len, struct event *ev, char *why,
 	if (parse_chain(line, len, ev, &i, why, whylen) < 0)
 		goto fail;
 	if (i != ev->obj.count) {
-		snprintf(why, whylen, "unexpected member \"%.40s\"",
-			 ev->obj.members[i].key);
+		/* The name is not quoted: an edited line may hold anything,
+		 * personal data included, and this goes to diagnostics. */
+		snprintf(why, whylen, "unexpected member %zu of %zu",
+			 i + 1, ev->obj.count);
 		goto fail;
 	}
 	return 0;

@@ -128,7 +128,7 @@ static int run_verify_command(const struct flags *f, const struct config *c)
 
 	for (int i = 0; i < f->command_argc; i++) {
 		if (strcmp(f->command[i], "--head") == 0 &&
-		    i + 1 < f->command_argc)
+		    i + 1 < f->command_argc && head == NULL)
 			head = f->command[++i];
 		else if (log_path == NULL && f->command[i][0] != '-')
 			log_path = f->command[i];
@@ -205,6 +205,9 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		return rc == 1 ? 0 : 2;
 	rc = load_config(&flags, &cfg);
+	if (rc != 0 && flags.command_name != NULL &&
+	    strcmp(flags.command_name, "verify") == 0)
+		return 2; /* 1 would read as "the log is damaged" */
 	if (rc != 0)
 		return rc;
 	if (flags.command_name != NULL && strcmp(flags.command_name,

@@ -428,8 +428,8 @@ int store_append(struct store *s, struct event *ev, struct store_result *res)
 
 	pthread_mutex_lock(&s->mu);
 	if (s->broken || s->stale || s->stopping) {
+		errno = s->stopping ? ESHUTDOWN : EROFS;
 		pthread_mutex_unlock(&s->mu);
-		errno = EIO;
 		return -1;
 	}
 	rc = check_key(s, ev, res, &seq);
@@ -555,7 +555,8 @@ static int scan_line(struct store *s, const char *line, size_t n,
 		rc = -1;
 	} else if (v != STATE_OK) {
 		snprintf(why, whylen, "this %s event for id %" PRIu64 " %s",
-			 event_kind_name(ev.kind), ev.id, state_verdict_text(v));
+			 event_kind_name(ev.kind), ev.id,
+			 state_verdict_text(v));
 		rc = -1;
 	} else if (state_apply(s->state, &ev, (uint64_t)off, (uint32_t)n,
 			       0) < 0) {

@@ -8,12 +8,12 @@
  * next line number in "seq" and the chain value of its body and the
  * value before it (src/chain.c). A fault is named by its likely cause:
  *
- *   seq above its line number, next line's seq right  -> removed
- *   seq one above and the next line's one below       -> reordered
- *   seq below its line number                          -> inserted or
- *                                                        reordered
- *   seq right, chain wrong, next line's seq the same   -> inserted
- *   seq right, chain wrong                             -> edited
+ *   seq m on line k, another line m with the same bytes -> inserted
+ *   seq m on line k, another line m                     -> edited
+ *   seq m on line k, line k found later in the file     -> reordered
+ *   seq m above k, neither                              -> removed
+ *   seq right, chain wrong, next line's seq the same    -> inserted
+ *   seq right, chain wrong                              -> edited
  *   no newline at the end                              -> truncated
  *   fewer lines than a head written down               -> truncated
  *
@@ -45,7 +45,8 @@ struct walk {
 	int chained;
 	char prev[CHAIN_HEX + 1];
 	struct state *state;
-	uint64_t expect_lines;	/* from a head written down, or 0 */
+	int expecting;		/* a head written down was given */
+	uint64_t expect_lines;	/* its line count */
 	char expect_head[CHAIN_HEX + 1];
 	char value_at_expect[CHAIN_HEX + 1];
 	struct verify_result *r;
@@ -100,21 +101,62 @@ static int fault(struct walk *w, const char *fmt, ...)
 	return 1;
 }
 
-/* A chained line's number is wrong: says how the lines moved. */
-static int wrong_seq(struct walk *w, uint64_t seq, size_t n)
-{
-	const char *p, *end;
-	uint64_t next = next_line(w, n, &p, &end) ? peek_seq(p, end) : 0;
+/* A line of the file, found by position or by its "seq". */
+struct found {
+	uint64_t at;		/* its position, from 1; 0 when not found */
+	const char *p;
+	size_t n;
+};
 
-	if (seq == w->k + 1 && next == w->k)
-		return fault(w, "reordered: lines %" PRIu64 " and %" PRIu64
-			     " were swapped", w->k, w->k + 1);
-	if (seq > w->k)
+/* Finds, from position `from` (starting at byte `pos`) on, the first
+ * line other than position `skip` whose "seq" is seq. */
+static struct found find_seq(const struct walk *w, size_t pos,
+			     uint64_t from, uint64_t skip, uint64_t seq)
+{
+	struct found f = {0, NULL, 0};
+
+	for (uint64_t k = from; pos < w->len; k++) {
+		const char *p = w->map + pos;
+		const char *nl = memchr(p, '\n', w->len - pos);
+		const char *end = nl ? nl : w->map + w->len;
+
+		if (k != skip && peek_seq(p, end) == seq) {
+			f = (struct found){k, p, (size_t)(end - p)};
+			break;
+		}
+		pos = (size_t)(end - w->map) + 1;
+	}
+	return f;
+}
+
+/*
+ * A chained line's number m is not its position k: says how the lines
+ * moved. Another line numbered m: a copy (same bytes) was inserted, or
+ * one of the two was edited. Line k later in the file: the lines were
+ * reordered. Neither, with m above k: lines k to m-1 were removed.
+ */
+static int wrong_seq(struct walk *w, uint64_t m, size_t n)
+{
+	const char *line = w->map + w->pos;
+	struct found twin = find_seq(w, 0, 1, w->k, m);
+	struct found own;
+
+	if (twin.at != 0 && twin.n == n && memcmp(twin.p, line, n) == 0)
+		return fault(w, "inserted: a copy of line %" PRIu64,
+			     twin.at);
+	if (twin.at != 0)
+		return fault(w, "edited: its \"seq\" says %" PRIu64 ", the "
+			     "number of line %" PRIu64, m, twin.at);
+	own = find_seq(w, w->pos + n + 1, w->k + 1, 0, w->k);
+	if (own.at != 0)
+		return fault(w, "reordered: this is line %" PRIu64 ", and line "
+			     "%" PRIu64 " is now at line %" PRIu64,
+			     m, w->k, own.at);
+	if (m > w->k)
 		return fault(w, "removed: this was line %" PRIu64 ", so %"
 			     PRIu64 " line(s) before it were removed",
-			     seq, seq - w->k);
-	return fault(w, "inserted or reordered: this line says it is line %"
-		     PRIu64, seq);
+			     m, m - w->k);
+	return fault(w, "edited: its \"seq\" says %" PRIu64, m);
 }
 
 /* Checks the chain of a chained line of n bytes. */
@@ -162,7 +204,8 @@ static int check_line(struct walk *w, size_t n)
 	if (rc == 0 && (v = state_check(w->state, &ev)) != STATE_OK)
 		rc = fault(w, "reordered, inserted or edited: this %s event "
 			      "for id %" PRIu64 " %s",
-			   event_kind_name(ev.kind), ev.id, state_verdict_text(v));
+			   event_kind_name(ev.kind), ev.id,
+			   state_verdict_text(v));
 	if (rc == 0 && state_apply(w->state, &ev, w->pos, (uint32_t)n, 0) < 0)
 		rc = fault(w, "out of memory");
 	event_free(&ev);
@@ -172,7 +215,7 @@ static int check_line(struct walk *w, size_t n)
 /* The value a head written down after line k would show. */
 static void note_head(struct walk *w)
 {
-	if (w->k != w->expect_lines)
+	if (!w->expecting || w->k != w->expect_lines)
 		return;
 	if (w->chained)
 		memcpy(w->value_at_expect, w->prev, sizeof w->prev);
@@ -201,28 +244,32 @@ static int walk_lines(struct walk *w)
 	return 0;
 }
 
-/* Reads "LINES:HEAD". Returns 0, or -1 when it is not of that form. */
+/* Reads "LINES:HEAD": LINES in decimal without sign or leading zero (0
+ * for an empty log), HEAD 64 hex digits. Returns 0, or -1 when expect
+ * is not of that form. */
 static int parse_expect(struct walk *w, const char *expect)
 {
-	char *end;
-	unsigned long long n;
+	size_t digits = strspn(expect, "0123456789");
+	uint64_t n = 0;
 
-	if (expect == NULL)
-		return 0;
-	errno = 0;
-	n = strtoull(expect, &end, 10);
-	if (errno != 0 || n == 0 || *end != ':' ||
-	    strlen(end + 1) != CHAIN_HEX || !chain_hex_ok(end + 1))
+	if (digits == 0 || digits > 19 || (expect[0] == '0' && digits > 1) ||
+	    expect[digits] != ':' || strlen(expect + digits + 1) != CHAIN_HEX ||
+	    !chain_hex_ok(expect + digits + 1))
 		return -1;
+	for (size_t i = 0; i < digits; i++)
+		n = n * 10 + (uint64_t)(expect[i] - '0');
+	w->expecting = 1;
 	w->expect_lines = n;
-	memcpy(w->expect_head, end + 1, CHAIN_HEX + 1);
+	memcpy(w->expect_head, expect + digits + 1, CHAIN_HEX + 1);
+	if (n == 0)
+		chain_start("", 0, w->value_at_expect);
 	return 0;
 }
 
 /* Compares the end with a head written down earlier. */
 static int check_expect(struct walk *w)
 {
-	if (w->expect_lines == 0)
+	if (!w->expecting)
 		return 0;
 	if (w->k < w->expect_lines) {
 		w->k++;
@@ -247,7 +294,7 @@ int verify_file(const char *path, const char *chain_key, const char *expect,
 	int fd, rc;
 
 	memset(r, 0, sizeof *r);
-	if (parse_expect(&w, expect) < 0) {
+	if (expect != NULL && parse_expect(&w, expect) < 0) {
 		snprintf(r->why, sizeof r->why, "--head must be LINES:HEAD, "
 			 "as GET /api/audit/head gives them");
 		return -1;

@@ -27,6 +27,24 @@ class Routing(ServerTest):
                     self.assertError(reply, 404, "no such endpoint")
         self.assertNothingWritten()
 
+    def test_parameters_only_where_read(self):
+        self.assertEqual(self.server.post(GOOD)[0], 201)
+        for path, name in (("/api/assets/1?x=1", "x"),
+                           ("/api/health?verbose", "verbose"),
+                           ("/api/audit/head?a=&b=", "a"),
+                           ("/api/employees/ada@example.com/assets?"
+                            "status=returned", "status"),
+                           ("/api/openapi.yaml?v=3", "v")):
+            with self.subTest(path=path):
+                self.assertError(self.server.request("GET", path), 400,
+                                 'unknown parameter "%s"' % name)
+        self.assertError(self.server.request(
+            "POST", "/api/assets/1/return?force=1"), 400,
+            'unknown parameter "force"')
+        self.assertEqual(self.server.request("GET", "/api/assets/1?")[0],
+                         200)
+        self.assertEqual(len(self.server.log_lines()), 1)
+
     def test_page_files_with_a_strict_policy(self):
         top = os.path.dirname(os.path.dirname(os.path.dirname(
             os.path.abspath(__file__))))

@@ -248,12 +248,20 @@ class FailingDisk(unittest.TestCase):
         self.assertEqual(s.post(GOOD)[0], 201)
         self.assertEqual(s.request("GET", "/api/health")[::2],
                          (200, {"status": "ok", "records": 1, "last_id": 1}))
-        for _ in range(2):
-            status, _, body = s.post(GOOD)
-            self.assertEqual(status, 503)
-            self.assertEqual(body, {
-                "error": "the log cannot be written safely; nothing was "
-                         "written; the server needs a restart"})
+        # The request whose sync failed cannot know whether its line
+        # survives; the next one is refused before anything is written.
+        status, _, body = s.post(GOOD)
+        self.assertEqual((status, body), (503, {
+            "error": "the log could not be synced: this request may or "
+                     "may not be recorded (after the restart, look it up "
+                     "or retry with the same Idempotency-Key); the server "
+                     "needs a restart"}))
+        size = os.path.getsize(s.log_path)
+        status, _, body = s.post(GOOD)
+        self.assertEqual((status, body), (503, {
+            "error": "the log cannot be written safely; nothing was "
+                     "written; the server needs a restart"}))
+        self.assertEqual(os.path.getsize(s.log_path), size)
         # Health says so; a return is refused the same way; reads work.
         self.assertEqual(s.request("GET", "/api/health")[::2], (503, {
             "status": "failing", "records": 2, "last_id": 2,

@@ -122,8 +122,7 @@ class Tampering(unittest.TestCase):
 
     def test_a_copy_inserted(self):
         lines = self.lines[:3] + [self.lines[2]] + self.lines[3:]
-        self.assertFails(lines, 4, "inserted or reordered: this line "
-                         "says it is line 3")
+        self.assertFails(lines, 4, "inserted: a copy of line 3")
 
     def test_a_forged_line_inserted(self):
         forged = dict(json.loads(self.lines[3]), id=99,
@@ -138,7 +137,25 @@ class Tampering(unittest.TestCase):
     def test_two_lines_swapped(self):
         lines = list(self.lines)
         lines[7], lines[8] = lines[8], lines[7]
-        self.assertFails(lines, 8, "reordered: lines 8 and 9 were swapped")
+        self.assertFails(lines, 8, "reordered: this is line 9, and line 8 "
+                         "is now at line 9")
+
+    def test_lines_moved_and_numbers_edited(self):
+        lines = list(self.lines)
+        lines[2], lines[9] = lines[9], lines[2]
+        self.assertFails(lines, 3, "reordered: this is line 10, and line 3 "
+                         "is now at line 10")
+        lines = list(self.lines)
+        lines.insert(9, lines.pop(4))
+        self.assertFails(lines, 5, "reordered: this is line 6, and line 5 "
+                         "is now at line 10")
+        lines = list(self.lines)
+        lines[4] = lines[4].replace(b'"seq":5,', b'"seq":9,')
+        self.assertFails(lines, 5, 'edited: its "seq" says 9, the number '
+                         'of line 9')
+        lines = list(self.lines)
+        lines.insert(4, self.lines[9])
+        self.assertFails(lines, 5, "inserted: a copy of line 11")
 
     def test_tail_cut_mid_line(self):
         self.assertFails(self.log[:-30], 12, r"truncated: the last line "
