@@ -213,6 +213,10 @@ tool_config() {
 		tool_usage_error "the URL must not contain spaces or" \
 			"control characters"
 		;;
+	*[?#]*)
+		tool_usage_error "the URL must not have a query or a" \
+			"fragment (the tools add the path after it)"
+		;;
 	http://?* | https://?*) ;;
 	*) tool_usage_error "the URL must start with http:// or https://" ;;
 	esac

@@ -579,11 +579,35 @@ class NotAssetd(ToolRunner, unittest.TestCase):
             "/base/api/assets?limit=500",
             "/base/api/assets?limit=2&cursor=201"])
 
-    def test_find_stops_on_a_repeated_cursor_2(self):
-        self.httpd.replies = [page([9], "9"), page([9], "9")]
-        code, _, err = self.run_tool("asset-find")
-        self.assertEqual(code, 2)
-        self.assertIn("the same next_cursor twice", err)
+    def test_find_stops_on_a_cursor_that_does_not_go_down_2(self):
+        for second in ("9", "10", "1e3", "-1", "07"):
+            with self.subTest(second=second):
+                self.httpd.replies = [page([9], "9"), page([9], second)]
+                self.httpd.paths = []
+                code, _, err = self.run_tool("asset-find")
+                self.assertEqual(code, 2)
+                self.assertRegex(err, "next_cursor that (does not go "
+                                 "down|is not an id)")
+                self.assertEqual(len(self.httpd.paths), 2)
+
+    def test_issue_refuses_an_id_that_is_not_one_2(self):
+        for bad in ("-7", "1e300", "1.5", "0", "9007199254740992"):
+            with self.subTest(id=bad):
+                self.httpd.replies = [(201, b'{"message":"Asset issued",'
+                                            b'"id":%s}' % bad.encode())]
+                self.httpd.paths = []
+                code, out, _ = self.run_tool(
+                    "asset-issue", "--name", "A", "--email", "a@b.co",
+                    "--type", "t", "--model", "m")
+                self.assertEqual((code, out), (2, ""))
+
+    def test_url_with_query_or_fragment_is_a_usage_error(self):
+        for url in ("http://127.0.0.1:1/a?b", "http://127.0.0.1:1/#c"):
+            with self.subTest(url=url):
+                code, _, err = self.run_tool("asset-show", "7", "--url",
+                                             url)
+                self.assertEqual(code, 64)
+                self.assertIn("must not have a query or a fragment", err)
 
 
 class Lifecycle(ToolServerTest):
