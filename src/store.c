@@ -62,6 +62,7 @@
 #include "fsutil.h"
 #include "json.h"
 #include "log.h"
+#include "reader.h"
 #include "state.h"
 
 /* Ids reserved per counter write; see the invariants above.
@@ -539,35 +540,31 @@ static int check_seq(const struct event *ev, struct scan *sc, char *why,
 	return 0;
 }
 
-/* Checks one line and applies it to the state. Returns 0, 1 when the
- * line is not JSON at all, or -1 with why. */
-static int scan_line(struct store *s, const char *line, size_t n,
-		     off_t off, struct scan *sc, char *why, size_t whylen)
+/* Checks one parsed line against the state and applies it. Returns 0,
+ * or -1 with why. */
+static int apply_line(struct store *s, const struct reader_line *l,
+		      struct scan *sc, char *why, size_t whylen)
 {
-	struct event ev;
-	enum state_verdict v;
-	int rc = event_parse(line, n, &ev, why, whylen);
+	enum state_verdict v = state_check(s->state, &l->ev);
 
-	if (rc < 0)
-		return rc == EVENT_NOT_JSON ? 1 : -1;
-	v = state_check(s->state, &ev);
-	if (check_seq(&ev, sc, why, whylen) < 0) {
-		rc = -1;
-	} else if (v != STATE_OK) {
+	if (check_seq(&l->ev, sc, why, whylen) < 0)
+		return -1;
+	if (v != STATE_OK) {
 		snprintf(why, whylen, "this %s event for id %" PRIu64 " %s",
-			 event_kind_name(ev.kind), ev.id,
+			 event_kind_name(l->ev.kind), l->ev.id,
 			 state_verdict_text(v));
-		rc = -1;
-	} else if (state_apply(s->state, &ev, (uint64_t)off, (uint32_t)n,
-			       0) < 0) {
-		snprintf(why, whylen, "out of memory");
-		rc = -1;
+		return -1;
 	}
-	event_free(&ev);
-	return rc;
+	if (state_apply(s->state, &l->ev, (uint64_t)l->pos, (uint32_t)l->n,
+			0) < 0) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
-/* Checks every line of map[0..len) and rebuilds the state from them.
+/* Checks every line of map[0..len) and rebuilds the state from them;
+ * the lines are parsed ahead on a second thread (src/reader.c).
  * Limit: start-up time grows with the log, because the log is the record
  * of truth and no saved index is trusted over it. Returns 0 (a torn
  * tail, if any, starts at sc->good), or -1 with err naming the bad
@@ -576,33 +573,37 @@ static int scan_log(struct store *s, const char *map, size_t len,
 		    struct scan *sc, char *err, size_t errlen)
 {
 	char why[200];
-	size_t pos = 0;
+	struct reader *r = reader_start(map, len);
+	const struct reader_line *l;
+	int rc = 0;
 
 	memset(sc, 0, sizeof *sc);
-	while (pos < len) {
-		const char *nl = memchr(map + pos, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - (map + pos)) : len - pos;
-		int rc;
-
-		if (nl == NULL)
-			return 0; /* torn: no newline */
-		rc = scan_line(s, map + pos, n, (off_t)pos, sc, why,
-			       sizeof why);
-		if (rc > 0 && pos + n + 1 == len)
-			return 0; /* torn: the last line is not JSON */
-		if (rc != 0)
-			goto bad;
-		sc->lines++;
-		pos += n + 1;
-		sc->good = (off_t)pos;
+	if (r == NULL) {
+		snprintf(err, errlen, "cannot start reading the log: out of "
+				      "memory or threads");
+		return -1;
 	}
-	return 0;
-bad:
-	snprintf(err, errlen,
-		 "%s/%s:%lu: %s; the log is damaged: restore it from a "
-		 "backup or repair that line by hand",
-		 s->dir, STORE_LOG_NAME, sc->lines + 1, why);
-	return -1;
+	while (rc == 0 && (l = reader_next(r)) != NULL) {
+		if (!l->whole)
+			break; /* torn: no newline */
+		if (l->rc == EVENT_NOT_JSON && l->pos + l->n + 1 == len)
+			break; /* torn: the last line is not JSON */
+		if (l->rc != 0)
+			snprintf(why, sizeof why, "%s", l->why);
+		if (l->rc != 0 || apply_line(s, l, sc, why, sizeof why) < 0) {
+			rc = -1;
+			break;
+		}
+		sc->lines++;
+		sc->good = (off_t)(l->pos + l->n + 1);
+	}
+	reader_stop(r);
+	if (rc < 0)
+		snprintf(err, errlen,
+			 "%s/%s:%lu: %s; the log is damaged: restore it from a "
+			 "backup or repair that line by hand",
+			 s->dir, STORE_LOG_NAME, sc->lines + 1, why);
+	return rc;
 }
 
 /* Moves map[good..len) to the side file and cuts the log at good. */

@@ -106,12 +106,15 @@ def sync_rate(directory, seconds=2.0):
 
 
 def write_big_log(directory, records):
+    """records issued events, chained as the server writes them."""
+    from lifecycle import ChainedFile
     line = ('{"id":%d,"event":"issued","at":"2026-12-04T15:04:05Z",'
             '"employee_name":"Employee %d","employee_email":'
             '"employee%d@example.com","asset_type":"laptop",'
             '"asset_model":"ThinkPad X1 Carbon Gen 11",'
             '"comments":"issued with a dock and a charger"}\n')
-    with open(os.path.join(directory, "assets.jsonl"), "w") as f:
+    with open(os.path.join(directory, "assets.jsonl"), "w") as raw:
+        f = ChainedFile(raw)
         for i in range(1, records + 1):
             f.write(line % (i, i, i))
     with open(os.path.join(directory, "counter"), "w") as f:

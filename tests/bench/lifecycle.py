@@ -25,7 +25,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import rss_kib, start_assetd, stop, BENCH_RE  # noqa: E402
+from bench import rss_kib, start_assetd, stop, BENCH_RE  # noqa: E402,I100
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TYPES = ["laptop", "phone", "monitor", "tablet", "headset", "dock",
