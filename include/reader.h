@@ -17,7 +17,7 @@ struct reader_line {
 	size_t pos;		/* offset of the line in the file */
 	size_t n;		/* its length, without the newline */
 	int whole;		/* it ends with a newline */
-	int rc;			/* event_parse(): 0, EVENT_NOT_JSON, EVENT_BAD */
+	int rc;			/* event_parse(): 0, EVENT_NOT_JSON, ... */
 	struct event ev;	/* when rc is 0 */
 	char why[200];		/* when rc is not */
 };
