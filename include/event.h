@@ -19,6 +19,10 @@ enum event_kind {
 	EVENT_RETURNED
 };
 
+/* Ids stop here: the largest whole number a JSON reader that uses
+ * doubles (JavaScript, jq 1.6) reads exactly. */
+#define EVENT_ID_MAX 9007199254740991ULL
+
 /* Longest Idempotency-Key, in bytes. */
 #define EVENT_KEY_MAX 255
 

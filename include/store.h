@@ -11,7 +11,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-struct event;
+#include "event.h"
+
 struct state;
 
 struct store;
@@ -22,9 +23,8 @@ struct store;
 #define STORE_COUNTER_NAME "counter"
 #define STORE_LOCK_NAME "assetd.lock"
 
-/* Ids stop here: the largest whole number a JSON reader that uses
- * doubles (JavaScript, jq 1.6) reads exactly. */
-#define STORE_ID_MAX 9007199254740991ULL
+/* The last id handed out (include/event.h says why it is 2^53 - 1). */
+#define STORE_ID_MAX EVENT_ID_MAX
 
 /*
  * Opens the data directory: takes its lock, checks every line of the log,

@@ -31,7 +31,6 @@
 #include <time.h>
 
 #include "chain.h"
-#include "store.h"
 
 static const char *const kind_names[] = {
 	[EVENT_ISSUED] = "issued", [EVENT_TRANSFERRED] = "transferred",
@@ -203,16 +202,16 @@ static int parse_time(const char *s, size_t len, int64_t *at)
 	return 0;
 }
 
-/* Reads the id at s: digits only, 1 to STORE_ID_MAX, no leading 0. */
+/* Reads the id at s: digits only, 1 to EVENT_ID_MAX, no leading 0. */
 static uint64_t parse_id(const char *s)
 {
 	uint64_t id = 0;
 
 	if (*s == '0')
 		return 0;
-	for (; *s >= '0' && *s <= '9' && id <= STORE_ID_MAX; s++)
+	for (; *s >= '0' && *s <= '9' && id <= EVENT_ID_MAX; s++)
 		id = id * 10 + (uint64_t)(*s - '0');
-	if (*s == '.' || *s == 'e' || *s == 'E' || id > STORE_ID_MAX)
+	if (*s == '.' || *s == 'e' || *s == 'E' || id > EVENT_ID_MAX)
 		return 0;
 	return id;
 }
@@ -258,7 +257,7 @@ static int parse_envelope(const char *line, struct event *ev, size_t *i,
 	ev->id = parse_id(line + obj->members[0].offset);
 	if (ev->id == 0) {
 		snprintf(why, whylen, "id is not a whole number from 1 to %llu",
-			 (unsigned long long)STORE_ID_MAX);
+			 (unsigned long long)EVENT_ID_MAX);
 		return -1;
 	}
 	*i = 1;
