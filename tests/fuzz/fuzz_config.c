@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "config.h"
 
 #define NAME "fuzz.conf"
@@ -28,20 +29,7 @@
 /* Fill byte for err before each call, so a missing NUL is seen. */
 #define ERR_FILL 0x5A
 
-#define CHECK(cond)                                                      \
-	do {                                                             \
-		if (!(cond))                                             \
-			check_failed(__FILE__, __LINE__, #cond);         \
-	} while (0)
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static _Noreturn void check_failed(const char *file, int line,
-				   const char *what)
-{
-	fprintf(stderr, "%s:%d: invariant violated: %s\n", file, line, what);
-	abort();
-}
 
 static int is_digit(char c)
 {

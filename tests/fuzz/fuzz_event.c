@@ -18,26 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "chain.h"
 #include "event.h"
 
 #define WHY_BYTES 256
 #define WHY_FILL 0x5A
 
-#define CHECK(cond)                                                      \
-	do {                                                             \
-		if (!(cond))                                             \
-			check_failed(__FILE__, __LINE__, #cond);         \
-	} while (0)
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static _Noreturn void check_failed(const char *file, int line,
-				   const char *what)
-{
-	fprintf(stderr, "%s:%d: invariant broken: %s\n", file, line, what);
-	abort();
-}
 
 static int same_text(const char *a, const char *b)
 {

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "issue.h"
 #include "json.h"
 
@@ -42,12 +43,6 @@
 
 /* Fill byte for err before each call, so a missing NUL is seen. */
 #define ERR_FILL 0x5A
-
-#define CHECK(cond)                                                      \
-	do {                                                             \
-		if (!(cond))                                             \
-			check_failed(__FILE__, __LINE__, #cond);         \
-	} while (0)
 
 static const char *const field_names[ISSUE_FIELDS] = {
 	"employee_name", "employee_email", "asset_type", "asset_model",
@@ -58,13 +53,6 @@ static const size_t field_limits[ISSUE_FIELDS] = {
 	ISSUE_COMMENTS_MAX};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static _Noreturn void check_failed(const char *file, int line,
-				   const char *what)
-{
-	fprintf(stderr, "%s:%d: invariant violated: %s\n", file, line, what);
-	abort();
-}
 
 /* The number of code points in s[0..n), or SIZE_MAX when it is not valid
  * UTF-8. */
