@@ -496,7 +496,9 @@ static int prepare_issue(struct state *st, const struct event *ev,
 	return 0;
 }
 
-/* Records the key of ev (line seq, event_no in the asset's history). */
+/* Records the key of ev (line seq, event_no in the asset's history).
+ * Limit: an expired key's entry is reused if the key comes again, but
+ * never freed before a restart, because the intern table only grows. */
 static int remember_key(struct state *st, const struct event *ev,
 			uint32_t event_no, uint64_t seq)
 {
