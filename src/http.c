@@ -523,6 +523,33 @@ static int refuse(struct mg_connection *conn, const struct access_result *r)
 			  r->status == 403 ? NULL : &h, 1);
 }
 
+/*
+ * Whether a POST may come from where it says: without an Origin header
+ * (curl, scripts) yes; with one, only when it names this server as the
+ * client reached it (scheme, then exactly the Host header). A browser
+ * sends Origin with every cross-site POST, so another site's page
+ * cannot write through a browser that can reach this server, even when
+ * the server runs without tokens on loopback.
+ */
+static int same_origin(struct mg_connection *conn)
+{
+	const char *origin = mg_get_header(conn, "Origin");
+	const char *host = mg_get_header(conn, "Host");
+	const char *rest;
+
+	if (origin == NULL)
+		return 1;
+	if (host == NULL)
+		return 0;
+	if (strncmp(origin, "http://", 7) == 0)
+		rest = origin + 7;
+	else if (strncmp(origin, "https://", 8) == 0)
+		rest = origin + 8;
+	else
+		return 0; /* "null" and other schemes */
+	return strcasecmp(rest, host) == 0;
+}
+
 /* Reads the body the route takes and hands the request to api.c. */
 static int dispatch(struct http_server *srv, struct mg_connection *conn,
 		    const struct api_match *m, const char *who)
@@ -591,6 +618,10 @@ static int route(struct http_server *srv, struct mg_connection *conn)
 					     "header", NULL, 1);
 	if ((status = serve_page(conn, ri->request_method, path)) != 0)
 		return status;
+	if (post && !same_origin(conn))
+		return send_error(conn, 403, "a POST from another site's page "
+					     "is refused (Origin is not this "
+					     "server)", NULL, 1);
 	access_check(srv->access, client_address(srv, conn),
 		     mg_get_header(conn, "Authorization"),
 		     post ? TOKEN_ISSUE : TOKEN_READ, &who);
@@ -659,6 +690,10 @@ static int start_context(struct http_server *srv, const struct config *cfg,
 	add_option(options, &n, "keep_alive_timeout_ms", idle);
 	/* Paths match as sent: %61 is not 'a'. */
 	add_option(options, &n, "decode_url", "no");
+	/* No CORS: CivetWeb would answer every preflight with "*". */
+	add_option(options, &n, "access_control_allow_origin", "");
+	add_option(options, &n, "access_control_allow_methods", "");
+	add_option(options, &n, "access_control_allow_headers", "");
 	if (cfg->access_log[0])
 		add_option(options, &n, "access_log_file", cfg->access_log);
 

@@ -237,7 +237,7 @@ http {
             proxy_pass http://127.0.0.1:%(port)d;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
-            proxy_set_header Host $host;
+            proxy_set_header Host $http_host;
             proxy_set_header X-Real-IP $remote_addr;
         }
     }

@@ -27,6 +27,40 @@ class Routing(ServerTest):
                     self.assertError(reply, 404, "no such endpoint")
         self.assertNothingWritten()
 
+    def test_posts_from_another_sites_page_refused(self):
+        # A browser sends Origin with every cross-site POST; without
+        # tokens that is all that stops another page writing here.
+        own = "http://127.0.0.1:%d" % self.server.port
+        body = json.dumps(GOOD).encode()
+        for origin in ("http://evil.example", "http://127.0.0.1:1",
+                       "null", own + "/", "https://127.0.0.1",
+                       "file://"):
+            for path in ("/api/assets", "/api/assets/1/return"):
+                with self.subTest(origin=origin, path=path):
+                    reply = self.server.request(
+                        "POST", path, body=body,
+                        headers={"Origin": origin})
+                    self.assertError(reply, 403, "a POST from another "
+                                     "site's page is refused (Origin is "
+                                     "not this server)")
+        self.assertNothingWritten()
+        for origin in (own, own.upper().replace("HTTP", "http"),
+                       "https://127.0.0.1:%d" % self.server.port):
+            with self.subTest(origin=origin):
+                self.assertEqual(self.server.request(
+                    "POST", "/api/assets", body=body,
+                    headers={"Origin": origin})[0], 201)
+
+    def test_no_cors_preflight(self):
+        raw = self.server.raw(
+            b"OPTIONS /api/assets HTTP/1.1\r\nHost: t\r\n"
+            b"Origin: http://evil.example\r\n"
+            b"Access-Control-Request-Method: POST\r\n"
+            b"Access-Control-Request-Headers: content-type\r\n"
+            b"Connection: close\r\n\r\n")
+        self.assertTrue(raw.startswith(b"HTTP/1.1 405 "), raw[:40])
+        self.assertNotIn(b"Access-Control-Allow", raw)
+
     def test_parameters_only_where_read(self):
         self.assertEqual(self.server.post(GOOD)[0], 201)
         for path, name in (("/api/assets/1?x=1", "x"),
