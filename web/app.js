@@ -9,7 +9,11 @@
  *   through setAttribute: no HTML is ever parsed from a string.
  * - The token is kept in sessionStorage (this tab, until it closes or
  *   the token is forgotten) and sent only as Authorization: Bearer to
- *   this page's own server.
+ *   this page's own server. A token the server refuses (401) is
+ *   forgotten at once, so it is not sent again and again.
+ * - Every POST carries an Idempotency-Key; sending the same request
+ *   again after no reply or a server error reuses it, so one click is
+ *   one record even when a reply is lost.
  * - The Content-Security-Policy (src/web.c) allows no inline script or
  *   style and no form submission: every form's submit event is handled
  *   here and never lets the browser submit.
@@ -127,7 +131,7 @@
 
 	/* Resolves to {status, data, error}: status 0 when the server could
 	 * not be reached; error is the server's message, or "". */
-	async function api(method, path, body) {
+	async function api(method, path, body, key) {
 		const headers = {Accept: "application/json"};
 		const init = {method, headers, cache: "no-store",
 			credentials: "omit", redirect: "error"};
@@ -136,6 +140,8 @@
 
 		if (t)
 			headers.Authorization = "Bearer " + t;
+		if (key)
+			headers["Idempotency-Key"] = key;
 		if (body !== undefined) {
 			headers["Content-Type"] = "application/json";
 			init.body = JSON.stringify(body);
@@ -158,9 +164,42 @@
 			error: data && typeof data.error === "string" ?
 				data.error : "HTTP status " + res.status,
 			retry: res.headers.get("Retry-After")};
+		if (res.status === 401 && t) {
+			/* Sending a refused token again would only count
+			 * against this address (429): forget it. */
+			try {
+				sessionStorage.removeItem(TOKEN_KEY);
+			} catch (e) {
+				/* nothing was kept */
+			}
+		}
 		if (res.status === 401)
 			askForToken(reply);
 		return reply;
+	}
+
+	/* An Idempotency-Key per request: sending the same request again
+	 * (after no reply, or a server error) reuses its key, so the server
+	 * records it once; any other request gets a new one. */
+	const pending = new WeakMap();
+
+	function keyFor(form, what) {
+		const p = pending.get(form);
+
+		if (p && p.what === what)
+			return p.key;
+		const bytes = crypto.getRandomValues(new Uint8Array(16));
+		const key = Array.from(bytes, (b) =>
+			b.toString(16).padStart(2, "0")).join("");
+		pending.set(form, {what, key});
+		return key;
+	}
+
+	/* After a reply: keep the key only if the request may not have been
+	 * recorded (no reply, or a server or proxy error). */
+	function settle(form, r) {
+		if (r.status !== 0 && r.status < 500)
+			pending.delete(form);
 	}
 
 	/* What to show for a failed reply: the server's own message, with
@@ -235,11 +274,14 @@
 				return;
 			busy = true;
 			form.setAttribute("aria-busy", "true");
+			form.querySelector("button[type=submit]").disabled = true;
 			try {
 				await submit(form);
 			} finally {
 				busy = false;
 				form.removeAttribute("aria-busy");
+				form.querySelector("button[type=submit]")
+					.disabled = false;
 			}
 		});
 		/* A text area takes Enter as a line break: Ctrl+Enter sends. */
@@ -264,7 +306,9 @@
 
 		say("issue-error", "");
 		say("issue-done", "");
-		const r = await api("POST", "/api/assets", body);
+		const r = await api("POST", "/api/assets", body,
+			keyFor(form, JSON.stringify(body)));
+		settle(form, r);
 		if (r.status !== 201) {
 			showFailure(form, r, "issue-error");
 			return;
@@ -272,8 +316,8 @@
 		form.reset();
 		markFields(form, "", "");
 		byId("issue-done").append(
-			"Asset " + r.data.id + " issued to " +
-			body.employee_name.trim() + ". ",
+			"Asset " + r.data.id + " issued to ",
+			el("bdi", {}, body.employee_name.trim()), ". ",
 			el("a", {href: "#/assets/" + r.data.id},
 				"View asset " + r.data.id));
 		loadList("");
@@ -430,9 +474,11 @@
 		say(name + "-error", "");
 		say(name + "-h", (name === "return" ? "Return asset " :
 			"Transfer asset ") + a.id);
-		say(name + "-from", a.asset_type + " " + a.asset_model +
-			", held by " + a.employee_name + " (" +
-			a.employee_email + ").");
+		byId(name + "-from").replaceChildren(
+			el("bdi", {}, a.asset_type), " ",
+			el("bdi", {}, a.asset_model), ", held by ",
+			el("bdi", {}, a.employee_name), " (",
+			el("bdi", {}, a.employee_email), ").");
 		byId(name + "-dialog").showModal();
 	}
 
@@ -463,15 +509,26 @@
 		(link || byId("list-h")).focus();
 	}
 
+	/* Whether the dialog still shows asset a (it may have been closed
+	 * and opened for another while a's request was out). */
+	function still(name, a) {
+		return target === a && byId(name + "-dialog").open;
+	}
+
 	onSubmit(byId("return-form"), async (form) => {
 		const a = target;
-		const r = await api("POST", "/api/assets/" + a.id + "/return",
-			values(form, ["comments"]));
+		const body = values(form, ["comments"]);
+		const path = "/api/assets/" + a.id + "/return";
+		const r = await api("POST", path, body,
+			keyFor(form, path + JSON.stringify(body)));
+		settle(form, r);
 		if (r.status !== 200) {
-			showFailure(form, r, "return-error");
+			if (still("return", a))
+				showFailure(form, r, "return-error");
 			return;
 		}
-		byId("return-dialog").close();
+		if (still("return", a))
+			byId("return-dialog").close();
 		await changed(r.data, "Asset " + a.id + " returned.");
 	});
 
@@ -479,13 +536,17 @@
 		const a = target;
 		const body = values(form, ["employee_name", "employee_email",
 			"comments"]);
-		const r = await api("POST", "/api/assets/" + a.id + "/transfer",
-			body);
+		const path = "/api/assets/" + a.id + "/transfer";
+		const r = await api("POST", path, body,
+			keyFor(form, path + JSON.stringify(body)));
+		settle(form, r);
 		if (r.status !== 200) {
-			showFailure(form, r, "transfer-error");
+			if (still("transfer", a))
+				showFailure(form, r, "transfer-error");
 			return;
 		}
-		byId("transfer-dialog").close();
+		if (still("transfer", a))
+			byId("transfer-dialog").close();
 		await changed(r.data, "Asset " + a.id + " transferred to " +
 			r.data.employee_name + ".");
 	});
@@ -502,8 +563,9 @@
 			["Returned (UTC)", a.returned_at ?
 				when(a.returned_at) : "not returned"]];
 
-		say("view-h", "Asset " + a.id + ": " + a.asset_type + " " +
-			a.asset_model);
+		byId("view-h").replaceChildren("Asset " + a.id + ": ",
+			el("bdi", {}, a.asset_type), " ",
+			el("bdi", {}, a.asset_model));
 		byId("view-state").replaceChildren(...state.flatMap(
 			([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
 		byId("view-actions").replaceChildren(...actionButtons(a));
@@ -526,7 +588,11 @@
 		}));
 	}
 
+	let viewSeq = 0;	/* the newest asset view asked for */
+
 	async function loadAsset(id) {
+		const seq = ++viewSeq;
+
 		say("view-h", "Asset " + id);
 		say("view-error", "");
 		say("view-msg", "Loading…");
@@ -536,6 +602,8 @@
 
 		const r = await api("GET", "/api/assets/" +
 			encodeURIComponent(id));
+		if (seq !== viewSeq)
+			return; /* another asset was asked for meanwhile */
 		say("view-msg", "");
 		if (r.status !== 200) {
 			say("view-error", explain(r));

@@ -112,14 +112,49 @@ test("issuing through the form writes the asset's line to the log",
 
 	const events = server.events();
 	assert.equal(events.length, 1);
-	assert.deepEqual({...events[0], at: "", seq: 0, chain: ""},
-		{id: 1, event: "issued", at: "", employee_name: "Zoë Ünal",
+	assert.match(events[0].idempotency_key, /^[0-9a-f]{32}$/);
+	assert.deepEqual({...events[0], at: "", seq: 0, chain: "",
+		idempotency_key: ""},
+		{id: 1, event: "issued", at: "", idempotency_key: "",
+		 employee_name: "Zoë Ünal",
 		 employee_email: "zoe@example.com", asset_type: "laptop",
 		 asset_model: "ThinkPad X1", comments: "with dock", seq: 0,
 		 chain: ""});
 	await page.waitForSelector("#asset-rows tr[data-id='1']");
 	assert.equal(await page.inputValue("#employee_name"), "",
 		"the form is cleared for the next asset");
+	await clean(env);
+});
+
+test("a lost reply and a second click make one record, not two",
+	async (t) => {
+	const env = await open(t);
+	const {page, server} = env;
+	await listed(page, 1);
+
+	/* The first POST reaches the server, but its reply never reaches
+	 * the page, as when a proxy drops the connection. */
+	await page.route("**/api/assets", async (route) => {
+		await route.fetch();
+		await route.abort("connectionreset");
+	}, {times: 1});
+	await fillIssue(page, {"Employee name": "Lost Reply",
+		"Employee email": "lost@example.com", "Asset type": "phone",
+		"Asset model": "Pixel 9"});
+	await page.getByRole("button", {name: "Issue asset"}).click();
+	await text(page, "#issue-error", "The server could not be reached");
+	assert.equal(server.events().length, 1, "the first POST was written");
+
+	await page.getByRole("button", {name: "Issue asset"}).click();
+	await text(page, "#issue-done", "Asset 1 issued to Lost Reply.");
+	const events = server.events();
+	assert.equal(events.length, 1, "the second click wrote nothing");
+	assert.match(events[0].idempotency_key, /^[0-9a-f]{32}$/);
+	/* Chromium logs the reset it was made to see; nothing else. */
+	const reset = (m) => m.includes("net::ERR_CONNECTION_RESET");
+	const {console: logged} = env.seen;
+	assert.equal(logged.filter(reset).length, 1);
+	logged.splice(0, logged.length, ...logged.filter((m) => !reset(m)));
 	await clean(env);
 });
 
@@ -458,6 +493,9 @@ test("a token is asked for, kept for the tab only, and 401 and 403 " +
 		"(401: unknown token).");
 	await text(page, "#token-msg", "(401: unknown token)");
 	assert.equal(await field.getAttribute("aria-invalid"), "true");
+	assert.equal(await page.evaluate(() =>
+		sessionStorage.getItem("assetd-token")), null,
+		"a token the server refuses is forgotten, not sent again");
 
 	await field.fill(server.tokens.read);
 	await field.press("Enter");
@@ -587,5 +625,19 @@ test("at 400 px wide nothing overflows; desktop and phone screenshots",
 		e.scrollWidth <= e.clientWidth), "the table fits its box");
 	await page.evaluate(() => window.scrollTo(0, 0));
 	await page.screenshot({path: path.join(dir, "desktop.png")});
+
+	/* One long word (no spaces) wraps instead of widening the page,
+	 * in the list and in the asset view, on a phone and a desktop. */
+	const long = await server.issue({asset_type: "T".repeat(100),
+		asset_model: "M".repeat(200)});
+	for (const size of [PHONE, DESKTOP]) {
+		await page.setViewportSize(size);
+		await page.goto(server.origin + "/#/");
+		await listed(page, 1);
+		assert.ok(await width() <= size.width, "list: " + await width());
+		await page.goto(server.origin + "/#/assets/" + long);
+		await page.waitForSelector("#history-rows tr");
+		assert.ok(await width() <= size.width, "view: " + await width());
+	}
 	await clean(env, [400]);
 });
