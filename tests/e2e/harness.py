@@ -109,6 +109,16 @@ class Server:
     def kill(self):
         return self.stop(signal.SIGKILL)
 
+    def discard(self):
+        """For a server that was meant to fail to start: checks the
+        sanitizers and removes the files it was given."""
+        self.check_sanitizers()
+        if self.owns_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+        conf = self.data_dir.rstrip("/") + ".conf"
+        if self.conf is not None and os.path.exists(conf):
+            os.unlink(conf)
+
     def cleanup(self):
         """Stops the server and fails if it did not exit cleanly or a
         sanitizer reported anything."""
@@ -232,3 +242,27 @@ class ServerTest(unittest.TestCase):
 
     def assertNothingWritten(self):
         self.assertEqual(self.server.log_lines(), [])
+
+
+class DataDirTest(unittest.TestCase):
+    """A test case with one data directory that servers are started on,
+    stopped, killed and started again (start() adds one each time)."""
+
+    prefix = "assetd-e2e-"
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix=self.prefix)
+        self.servers = []
+
+    def tearDown(self):
+        for s in self.servers:
+            s.cleanup()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def start(self, **kw):
+        s = Server(data_dir=self.dir, **kw)
+        self.servers.append(s)
+        return s.start()
+
+    def path(self, name):
+        return os.path.join(self.dir, name)

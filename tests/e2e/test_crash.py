@@ -28,14 +28,12 @@ import json
 import os
 import random
 import re
-import shutil
 import sys
-import tempfile
 import threading
 import time
 import unittest
 
-from harness import GOOD, Server
+from harness import GOOD, DataDirTest, Server
 
 ROUNDS = int(os.environ.get("ASSETD_CRASH_ROUNDS", "25"))
 CLIENTS = 6
@@ -111,18 +109,8 @@ class Client(threading.Thread):
             conn.close()
 
 
-class KillNine(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="assetd-crash-")
-        self.servers = []
-
-    def tearDown(self):
-        for s in self.servers:
-            s.cleanup()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
+class KillNine(DataDirTest):
+    prefix = "assetd-crash-"
 
     def read(self, name):
         try:
@@ -130,11 +118,6 @@ class KillNine(unittest.TestCase):
                 return f.read()
         except FileNotFoundError:
             return b""
-
-    def start(self):
-        s = Server(data_dir=self.dir)
-        self.servers.append(s)
-        return s.start()
 
     # ---- checks ----
 

@@ -23,15 +23,13 @@ import http.client
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
 
-from harness import BIN, GOOD, Server
+from harness import BIN, GOOD, DataDirTest, Server
 
 ROUNDS = int(os.environ.get("ASSETD_CRASH_ROUNDS", "12"))
 ASSETS = 300
@@ -97,23 +95,11 @@ class Client(threading.Thread):
             conn.close()
 
 
-class KillNineLifecycle(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="assetd-crash-life-")
-        self.servers = []
-
-    def tearDown(self):
-        for s in self.servers:
-            s.cleanup()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def start(self):
-        s = Server(data_dir=self.dir)
-        self.servers.append(s)
-        return s.start()
+class KillNineLifecycle(DataDirTest):
+    prefix = "assetd-crash-life-"
 
     def log(self):
-        with open(os.path.join(self.dir, "assets.jsonl"), "rb") as f:
+        with open(self.path("assets.jsonl"), "rb") as f:
             return [json.loads(l) for l in f.read().splitlines()]
 
     def check(self, server, acked, when):
@@ -130,7 +116,7 @@ class KillNineLifecycle(unittest.TestCase):
             self.assertEqual((by_key[key]["id"], by_key[key]["event"]),
                              (asset, kind), when)
         out = subprocess.run([BIN, "verify",
-                              os.path.join(self.dir, "assets.jsonl")],
+                              self.path("assets.jsonl")],
                              capture_output=True, text=True, timeout=60)
         self.assertEqual(out.returncode, 0, "%s: %s" % (when, out.stdout))
         # The server's state is the one the lines give.

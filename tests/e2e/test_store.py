@@ -13,7 +13,8 @@ import time
 import unittest
 from concurrent.futures import ThreadPoolExecutor
 
-from harness import GOOD, Server, ServerTest, parse_responses, post_bytes
+from harness import (GOOD, DataDirTest, Server, ServerTest, parse_responses,
+                     post_bytes)
 
 BODY = json.dumps(GOOD).encode()
 
@@ -39,23 +40,8 @@ class Concurrency(ServerTest):
             self.assertEqual(f.read().count(b"\n"), 1600)
 
 
-class Lifecycle(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="assetd-e2e-")
-        self.servers = []
-
-    def tearDown(self):
-        for s in self.servers:
-            s.cleanup()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def start(self, **kw):
-        s = Server(data_dir=self.dir, **kw)
-        self.servers.append(s)
-        return s.start()
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
+class Lifecycle(DataDirTest):
+    prefix = "assetd-e2e-"
 
     def read(self, name):
         with open(self.path(name), "rb") as f:
@@ -154,6 +140,7 @@ class Lifecycle(unittest.TestCase):
         self.assertEqual(s.wait_exit(), 1)
         self.assertRegex(s.stderr(), r"error: config: \S+\.conf:3: "
                                      r"unknown key 'colour'")
+        s.discard()
 
     def test_sigterm_finishes_request_in_flight(self):
         s = self.start()
@@ -205,6 +192,7 @@ class Lifecycle(unittest.TestCase):
         self.assertEqual(s.wait_exit(), 1)
         self.assertIn("access_log %s/no/such/dir.log: cannot open: No such "
                       "file or directory" % self.dir, s.stderr())
+        s.discard()
 
     def test_sigint_exits_0(self):
         s = self.start()

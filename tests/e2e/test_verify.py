@@ -236,9 +236,7 @@ class KeyedChain(unittest.TestCase):
         self.assertEqual(s.wait_exit(), 1)
         self.assertIn(":1: chain_key must be 16 to 256 characters",
                       s.stderr())
-        s.check_sanitizers()
-        shutil.rmtree(s.data_dir)
-        os.unlink(s.data_dir.rstrip("/") + ".conf")
+        s.discard()
 
 
 class OlderLogs(unittest.TestCase):
