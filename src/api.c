@@ -26,6 +26,7 @@
 
 #include "chain.h"
 #include "event.h"
+#include "hex.h"
 #include "issue.h"
 #include "json.h"
 #include "log.h"
@@ -118,17 +119,6 @@ static uint64_t parse_id(const char *s, size_t len)
 	return id <= STORE_ID_MAX ? id : 0;
 }
 
-static int hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes %XX (and '+' as a space when plus is set) into a new string
  * the caller frees. Returns NULL when the escapes or the UTF-8 are bad
  * or a NUL would result. */
@@ -142,10 +132,11 @@ static char *decode(const char *s, size_t len, int plus)
 		return NULL;
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] == '%') {
-			if (len - i < 3 || hex(s[i + 1]) < 0 ||
-			    hex(s[i + 2]) < 0)
+			if (len - i < 3 || hex_value(s[i + 1]) < 0 ||
+			    hex_value(s[i + 2]) < 0)
 				goto bad;
-			d[k++] = (char)(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+			d[k++] = (char)(hex_value(s[i + 1]) * 16 +
+					  hex_value(s[i + 2]));
 			i += 2;
 		} else {
 			d[k++] = plus && s[i] == '+' ? ' ' : s[i];

@@ -30,6 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
+
 void chain_init(struct chain *c, const char *key)
 {
 	size_t n = key ? strlen(key) : 0;
@@ -38,17 +40,6 @@ void chain_init(struct chain *c, const char *key)
 		n = CHAIN_KEY_MAX; /* config refuses longer keys */
 	memcpy(c->key, key ? key : "", n);
 	c->key_len = n;
-}
-
-static void to_hex(const unsigned char *d, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 /* Hashes prev ‖ body in one buffer (HMAC() takes one). */
@@ -94,7 +85,7 @@ int chain_next(const struct chain *c, const char *prev, const char *body,
 	}
 	if (!ok || dlen != CHAIN_HEX / 2)
 		return -1;
-	to_hex(d, dlen, out);
+	hex_encode(d, dlen, out);
 	return 0;
 }
 
@@ -105,7 +96,7 @@ int chain_start(const char *text, size_t len, char *out)
 
 	if (!EVP_Digest(text, len, d, &dlen, EVP_sha256(), NULL))
 		return -1;
-	to_hex(d, dlen, out);
+	hex_encode(d, dlen, out);
 	return 0;
 }
 

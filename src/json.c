@@ -44,6 +44,8 @@
 #define JSMN_PARENT_LINKS
 #include <jsmn.h>
 
+#include "hex.h"
+
 /* Each member takes two tokens at least: its key and its value. */
 #define JSON_MAX_MEMBERS (JSON_MAX_TOKENS / 2)
 
@@ -169,17 +171,6 @@ static int is_word(int c)
 {
 	return is_alpha(c) || is_digit(c) || c == '.' || c == '+' ||
 	       c == '-' || c == '_';
-}
-
-static int hex_value(int c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* The byte at i as 0..255, or -1 past the end. */

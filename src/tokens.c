@@ -58,6 +58,7 @@
 #include <openssl/sha.h>
 
 #include "fsutil.h"
+#include "hex.h"
 #include "log.h"
 
 /* Limit: a tokens file is at most 1 MiB, because it is read whole, under
@@ -189,24 +190,13 @@ const char *tokens_role_name(enum token_role role)
 	return role_names[role];
 }
 
-static int hex_digit(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* 64 hex digits, either case, to 32 bytes. */
 static int hash_from_hex(const char *s, size_t n, unsigned char *hash)
 {
 	if (n != HEX_LEN)
 		return -1;
 	for (size_t i = 0; i < HASH_LEN; i++) {
-		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
+		int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;
@@ -215,17 +205,6 @@ static int hash_from_hex(const char *s, size_t n, unsigned char *hash)
 	return 0;
 }
 
-/* Writes 2 * len lower-case hex digits and a NUL to out. */
-static void hex_encode(const unsigned char *in, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
 
 static int sha256(const char *data, size_t len, unsigned char *hash)
 {
