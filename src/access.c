@@ -3,11 +3,12 @@
  * access: bearer tokens, roles and the slow-down of failed tokens.
  *
  * A request without a token, or with one the tokens file does not know,
- * gets 401; a known token whose role is too low gets 403. Each failure
- * counts against the client's address; after ACCESS_FAILURES_MAX in one
- * window of ACCESS_WINDOW_SECONDS the address gets 429 until the window
- * ends, without its tokens being looked at. Other addresses are not
- * affected.
+ * gets 401; a known token whose role is too low gets 403. Only unknown
+ * tokens count against the client's address (nothing was guessed in the
+ * other two); after ACCESS_FAILURES_MAX in one window of
+ * ACCESS_WINDOW_SECONDS the address gets 429 until the window ends,
+ * without its tokens being looked at. Other addresses are not affected,
+ * and an address takes a slot in the table only by failing.
  *
  * Limit: failures are counted in a table of FAIL_SLOTS addresses; when
  * it is full the oldest window is dropped, because memory must stay
@@ -97,9 +98,11 @@ int access_required(const struct access *a)
 	return a->tokens != NULL;
 }
 
-/* With a->mu held: the client's slot, its window renewed if over. */
+/* With a->mu held: the client's slot, its window renewed if over. A
+ * client without one gets the oldest slot when create is set, else NULL
+ * (looking must not push another address's penalty out). */
 static struct fail_slot *fail_slot(struct access *a, const char *client,
-				   time_t now)
+				   time_t now, int create)
 {
 	struct fail_slot *oldest = &a->fails[0];
 
@@ -116,6 +119,8 @@ static struct fail_slot *fail_slot(struct access *a, const char *client,
 		if (f->window_start < oldest->window_start)
 			oldest = f;
 	}
+	if (!create)
+		return NULL;
 	snprintf(oldest->client, sizeof oldest->client, "%s", client);
 	oldest->window_start = now;
 	oldest->failures = 0;
@@ -130,11 +135,11 @@ static unsigned penalty(struct access *a, const char *client, int fail)
 	unsigned left = 0;
 
 	pthread_mutex_lock(&a->mu);
-	struct fail_slot *f = fail_slot(a, client, now);
+	struct fail_slot *f = fail_slot(a, client, now, fail);
 
-	if (fail)
+	if (f != NULL && fail)
 		f->failures++;
-	if (f->failures > ACCESS_FAILURES_MAX)
+	if (f != NULL && f->failures > ACCESS_FAILURES_MAX)
 		left = (unsigned)(f->window_start - now +
 				  ACCESS_WINDOW_SECONDS);
 	pthread_mutex_unlock(&a->mu);

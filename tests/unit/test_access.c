@@ -145,6 +145,36 @@ static void failures_slow_down_one_address(void **state)
 	access_close(a);
 }
 
+/* Requests that are not failures (no token, a good token, a role too
+ * low) from many other addresses must not push a penalty out of the
+ * table: only failing takes a slot. */
+static void other_addresses_do_not_lift_a_penalty(void **state)
+{
+	struct access *a = open_with("127.0.0.1:8080", path, 0);
+	struct access_result r;
+	char client[32];
+
+	(void)state;
+	for (int i = 0; i <= ACCESS_FAILURES_MAX; i++)
+		access_check(a, "10.0.0.9", "Bearer adt_bad", TOKEN_READ, &r);
+	assert_int_equal(r.status, 429);
+
+	for (int i = 0; i < 3000; i++) {
+		snprintf(client, sizeof client, "10.1.%d.%d", i / 250,
+			 i % 250);
+		access_check(a, client, i % 3 == 0   ? NULL
+				    : i % 3 == 1 ? "Bearer adt_i"
+						 : "Bearer adt_r",
+			     TOKEN_ISSUE, &r);
+		assert_int_equal(r.status, i % 3 == 0   ? 401
+					   : i % 3 == 1 ? 0
+							: 403);
+	}
+	access_check(a, "10.0.0.9", "Bearer adt_i", TOKEN_ISSUE, &r);
+	assert_int_equal(r.status, 429);
+	access_close(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -152,6 +182,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(roles, setup, teardown),
 		cmocka_unit_test_setup_teardown(failures_slow_down_one_address,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			other_addresses_do_not_lift_a_penalty, setup, teardown),
 	};
 	log_set_level(LOG_ERROR);
 	return cmocka_run_group_tests(tests, NULL, NULL);
