@@ -96,9 +96,10 @@ struct state_filter {
 };
 
 /* Writes the ids of up to max matching assets, highest first, into ids
- * and returns how many. */
-size_t state_list(struct state *st, const struct state_filter *f,
-		  uint64_t *ids, size_t max);
+ * and their number into *n. Returns 0, or -1 with errno ENOMEM when the
+ * search could not be made (then *n is 0: no answer, not "none"). */
+int state_list(struct state *st, const struct state_filter *f,
+	       uint64_t *ids, size_t max, size_t *n);
 
 /* Events in the log, and the highest id issued (0: none). */
 void state_counts(struct state *st, uint64_t *events, uint64_t *last_id);

@@ -543,14 +543,17 @@ static int list_assets(struct store *st, const struct api_request *rq,
 	uint64_t ids[LIMIT_MAX + 1];
 	size_t limit, n;
 	char err[ERR_MAX];
+	int rc;
 
 	if (parse_query(rq->query, LIST_PARAMS, &p, err, sizeof err) < 0 ||
 	    make_filter(&p, &f, &limit, err, sizeof err) < 0) {
 		params_free(&p);
 		return api_error(out, 400, err, NULL, 0);
 	}
-	n = state_list(store_state(st), &f, ids, limit + 1);
+	rc = state_list(store_state(st), &f, ids, limit + 1, &n);
 	params_free(&p);
+	if (rc < 0)
+		return api_error(out, 503, "out of memory", NULL, 0);
 
 	view_raw(&v, "{\"assets\":[", 11);
 	list_members(st, &v, ids, n < limit ? n : limit);
@@ -581,6 +584,7 @@ static int export_csv(struct store *st, const struct api_request *rq,
 	uint64_t ids[CSV_BATCH];
 	size_t limit, n;
 	char err[ERR_MAX];
+	int failed = 0;
 
 	if (parse_query(rq->query, CSV_PARAMS, &p, err, sizeof err) < 0 ||
 	    make_filter(&p, &f, &limit, err, sizeof err) < 0) {
@@ -590,18 +594,20 @@ static int export_csv(struct store *st, const struct api_request *rq,
 	out->start(out->ctx, 200, "text/csv; charset=utf-8", &disposition, 1);
 	view_csv_header(&v);
 	do {
-		n = state_list(store_state(st), &f, ids, CSV_BATCH);
+		failed = state_list(store_state(st), &f, ids, CSV_BATCH,
+				    &n) < 0;
 		for (size_t i = 0; i < n; i++) {
 			if (state_get(store_state(st), ids[i], &a))
 				view_csv_row(&v, &a);
 		}
-		if (v.failed || out->chunk(out->ctx, v.buf, v.len) < 0)
+		failed = failed || v.failed;
+		if (failed || out->chunk(out->ctx, v.buf, v.len) < 0)
 			break; /* Limit: cut short; the client sees no end */
 		v.len = 0;
 		if (n > 0)
 			f.below = ids[n - 1];
 	} while (n == CSV_BATCH);
-	if (!v.failed)
+	if (!failed)
 		out->chunk(out->ctx, NULL, 0);
 	view_free(&v);
 	params_free(&p);
@@ -640,7 +646,11 @@ static int employee_assets(struct store *st, const struct api_match *m,
 	view_string(&v, email, strlen(email));
 	view_raw(&v, ",\"assets\":[", 11);
 	do {
-		n = state_list(store_state(st), &f, ids, LIMIT_MAX);
+		if (state_list(store_state(st), &f, ids, LIMIT_MAX, &n) < 0) {
+			free(email);
+			view_free(&v);
+			return api_error(out, 503, "out of memory", NULL, 0);
+		}
 		if (f.below != 0 && n > 0)
 			view_raw(&v, ",", 1);
 		list_members(st, &v, ids, n);

@@ -30,6 +30,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
 
 #define NONE UINT32_MAX
@@ -330,16 +331,25 @@ static int chunk_room(void ***chunks, uint32_t *count, uint32_t n,
 
 /* ---- Holders ---- */
 
-/* The group of an email (lower-cased), or -1. */
+#define GROUP_NO_MEMORY (-2)
+
+/* The group of an email (lower-cased), -1 when it has none, or
+ * GROUP_NO_MEMORY: only an email longer than any issuing accepts needs
+ * memory to be looked up. */
 static int group_of(const struct state *st, const char *email, size_t len)
 {
-	char *l = lower_dup(email, len);
+	char buf[1024];	/* any email issuing accepts fits */
+	char *l = len < sizeof buf ? buf : malloc(len + 1);
 	int g;
 
 	if (l == NULL)
-		return -1;
+		return GROUP_NO_MEMORY;
+	for (size_t i = 0; i < len; i++)
+		l[i] = lower(email[i]);
+	l[len] = '\0';
 	g = intern_find(&st->groups, l, len, hash_bytes(l, len));
-	free(l);
+	if (l != buf)
+		free(l);
 	return g;
 }
 
@@ -796,19 +806,21 @@ static int by_id_desc(const void *x, const void *y)
 	return a < b ? 1 : a > b ? -1 : 0;
 }
 
-/* The assets of one email's holders, newest first. Limit: the email's
- * whole set is gathered and sorted for each page, which is quick for the
- * assets one person holds. */
-static size_t scan_email(struct state *st, const struct query *qy,
-			 uint64_t *ids, size_t max)
+/* The assets of one email's holders, newest first; their number, or -1
+ * when out of memory. Limit: the email's whole set is gathered and
+ * sorted for each page, which is quick for the assets one person holds.
+ */
+static ssize_t scan_email(struct state *st, const struct query *qy,
+			  uint64_t *ids, size_t max)
 {
 	const char *email = qy->f->email;
 	int g = group_of(st, email, strlen(email));
-	size_t n = 0, cap = 0, out = 0;
+	size_t n = 0, cap = 0;
+	ssize_t out = 0;
 	uint64_t *all = NULL;
 
 	if (g < 0)
-		return 0;
+		return g == GROUP_NO_MEMORY ? -1 : 0;
 	for (uint32_t h = st->group_head[g]; h != NONE;
 	     h = st->holder_next[h]) {
 		for (uint32_t i = st->holder_head[h]; i != NONE;
@@ -821,8 +833,10 @@ static size_t scan_email(struct state *st, const struct query *qy,
 			if (n == cap) {
 				cap = cap ? cap * 2 : 64;
 				uint64_t *p = realloc(all, cap * sizeof *p);
-				if (p == NULL)
+				if (p == NULL) {
+					out = -1;
 					goto out;
+				}
 				all = p;
 			}
 			all[n++] = a->id;
@@ -831,26 +845,32 @@ static size_t scan_email(struct state *st, const struct query *qy,
 	if (n == 0)
 		goto out; /* all may be NULL */
 	qsort(all, n, sizeof *all, by_id_desc);
-	out = n < max ? n : max;
-	memcpy(ids, all, out * sizeof *ids);
+	out = (ssize_t)(n < max ? n : max);
+	memcpy(ids, all, (size_t)out * sizeof *ids);
 out:
 	free(all);
 	return out;
 }
 
-size_t state_list(struct state *st, const struct state_filter *f,
-		  uint64_t *ids, size_t max)
+int state_list(struct state *st, const struct state_filter *f,
+	       uint64_t *ids, size_t max, size_t *n)
 {
 	struct query qy;
-	size_t n = 0;
+	ssize_t got = -1;
 
 	pthread_rwlock_rdlock(&st->lock);
 	if (query_init(st, f, &qy) == 0)
-		n = f->email ? scan_email(st, &qy, ids, max)
-			     : scan_all(st, &qy, ids, max);
+		got = f->email ? scan_email(st, &qy, ids, max)
+			       : (ssize_t)scan_all(st, &qy, ids, max);
 	pthread_rwlock_unlock(&st->lock);
 	query_free(&qy);
-	return n;
+
+	*n = got < 0 ? 0 : (size_t)got;
+	if (got < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
 }
 
 void state_counts(struct state *st, uint64_t *events, uint64_t *last_id)

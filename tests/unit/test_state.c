@@ -3,6 +3,7 @@
  * lookups, every list filter and the cursor, holders moving on
  * transfer, histories, Idempotency-Keys and their window, and more
  * assets than one chunk holds. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -106,7 +110,9 @@ static void listed(struct state_filter f, const char *want)
 {
 	uint64_t ids[16];
 	char got[128] = "";
-	size_t n = state_list(st, &f, ids, 16);
+	size_t n = 99;
+
+	assert_int_equal(state_list(st, &f, ids, 16, &n), 0);
 
 	for (size_t i = 0; i < n; i++)
 		snprintf(got + strlen(got), sizeof got - strlen(got), "%s%llu",
@@ -307,6 +313,7 @@ static void many_assets(void **state)
 {
 	char name[32], email[48];
 	struct state_asset a;
+	size_t n;
 	struct state_filter f = ANY;
 	uint64_t ids[4];
 
@@ -325,19 +332,78 @@ static void many_assets(void **state)
 	assert_string_equal(a.name, "P65536");
 	assert_false(state_get(st, 131071, &a));
 	f.q = "NEEDLE";
-	assert_int_equal(state_list(st, &f, ids, 4), 1);
+	assert_int_equal(state_list(st, &f, ids, 4, &n), 0);
+	assert_int_equal(n, 1);
 	assert_int_equal(ids[0], 6);
 	f = ANY;
 	f.email = "p3@example.com";
-	assert_int_equal(state_list(st, &f, ids, 4), 4);
+	assert_int_equal(state_list(st, &f, ids, 4, &n), 0);
+	assert_int_equal(n, 4);
 	assert_int_equal(ids[0], 140000 - 2 * 997);
 	assert_int_equal(ids[3], 140000 - 2 * 3997);
+}
+
+/* In a child whose address space may not grow, with every free block of
+ * the heap taken: a list that needs memory fails with ENOMEM and says
+ * so, instead of answering "nothing matches". Exits 0 when it does. */
+static int list_without_memory(struct state_filter f)
+{
+	struct rlimit lim;
+	long pages = 0;
+	uint64_t ids[4];
+	size_t n = 99;
+	FILE *statm = fopen("/proc/self/statm", "r");
+
+	if (statm == NULL || fscanf(statm, "%ld", &pages) != 1)
+		return 2;
+	fclose(statm);
+	lim.rlim_cur = lim.rlim_max = (rlim_t)pages * 4096;
+	if (setrlimit(RLIMIT_AS, &lim) != 0)
+		return 3;
+	/* Every size class, big to small, so no cached free block is left
+	 * (taken for good: the child exits below). */
+	for (size_t size = 65536; size >= 8; size -= size > 1024 ? 1024 : 8)
+		while (malloc(size) != NULL)
+			;
+	errno = 0;
+	if (state_list(st, &f, ids, 4, &n) != -1 || errno != ENOMEM || n != 0)
+		return 1;
+	return 0;
+}
+
+static void out_of_memory_is_not_an_empty_list(void **state)
+{
+	struct state_filter by_q = ANY, by_email = ANY;
+	int status;
+
+	(void)state;
+#ifdef __SANITIZE_ADDRESS__
+	skip(); /* the sanitizer's allocator stops the process instead */
+#endif
+	three();
+	by_q.q = "ada";
+	by_email.email = "ada@example.com";
+	struct state_filter filters[2] = {by_q, by_email};
+
+	for (int i = 0; i < 2; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0)
+			_exit(list_without_memory(filters[i]));
+		assert_true(pid > 0);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	listed(by_q, "5 1");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(issue_and_get, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			out_of_memory_is_not_an_empty_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(what_may_follow_what, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(
