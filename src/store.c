@@ -703,7 +703,8 @@ out:
 	return rc;
 }
 
-/* Sets next_id from the log and the counter, and writes a reservation. */
+/* Sets next_id from the log and the counter, and writes a reservation
+ * (or starts with none; see below). */
 static int reconcile_counter(struct store *s, uint64_t last_id, char *err,
 			     size_t errlen)
 {
@@ -723,9 +724,14 @@ static int reconcile_counter(struct store *s, uint64_t last_id, char *err,
 
 	s->next_id = (counter > last_id ? counter : last_id) + 1;
 	if (counter_write(s, reservation(s->next_id)) < 0) {
-		snprintf(err, errlen, "%s/%s: cannot write: %s", s->dir,
-			 STORE_COUNTER_NAME, strerror(errno));
-		return -1;
+		/* A full disk must not stop the start: reads are served,
+		 * and no id is handed out until an append gets the counter
+		 * written (ceiling_reserve() asks again each time). */
+		log_warn("store: no new ids until %s/%s can be written",
+			 s->dir, STORE_COUNTER_NAME);
+		s->ceiling = s->next_id - 1;
+		s->counter_failed = 1;
+		return 0;
 	}
 	s->ceiling = reservation(s->next_id);
 	return 0;

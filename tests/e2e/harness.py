@@ -38,12 +38,14 @@ GOOD = {
 class Server:
     """One assetd process with its own data directory."""
 
-    def __init__(self, data_dir=None, args=(), env=None, conf=None):
+    def __init__(self, data_dir=None, args=(), env=None, conf=None,
+                 preexec=None):
         self.owns_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="assetd-e2e-")
         self.args = list(args)
         self.env = dict(os.environ, **(env or {}))
         self.conf = conf
+        self.preexec = preexec  # run in the child before exec
         self.proc = None
         self.port = None
         self.stderr_lines = []
@@ -63,7 +65,8 @@ class Server:
             cmd += ["-c", path]
         cmd += self.args
         self.proc = subprocess.Popen(cmd, stderr=subprocess.PIPE,
-                                     stdout=subprocess.DEVNULL, env=self.env)
+                                     stdout=subprocess.DEVNULL, env=self.env,
+                                     preexec_fn=self.preexec)
         ready = threading.Event()
 
         def read():

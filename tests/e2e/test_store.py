@@ -229,6 +229,43 @@ class FailingDisk(unittest.TestCase):
         self.assertEqual([r["id"] for r in s.records()], [1, 2])
         self.assertIn("File too large", s.stderr())
 
+    def test_starts_on_a_full_disk_and_issues_once_it_has_room(self):
+        first = Server(data_dir=self.dir).start()
+        self.assertEqual([first.post(GOOD)[2]["id"] for _ in range(2)],
+                         [1, 2])
+        self.assertEqual(first.stop(), 0)
+        size = os.path.getsize(first.log_path)
+
+        # No file may grow at all from the start, as on a full disk: the
+        # counter's reservation cannot be written.
+        def no_room():
+            resource.setrlimit(resource.RLIMIT_FSIZE,
+                               (0, resource.RLIM_INFINITY))
+        self.server = Server(data_dir=self.dir, preexec=no_room).start()
+        s = self.server
+        self.assertIn("no new ids until %s/counter can be written"
+                      % self.dir, s.stderr())
+        status, _, body = s.request("GET", "/api/assets/2")
+        self.assertEqual((status, body["id"]), (200, 2))
+        for _ in range(2):
+            self.assertEqual(s.post(GOOD)[::2], (503, {
+                "error": "the id counter cannot be written; nothing was "
+                         "written; try again later"}))
+        self.assertEqual(os.path.getsize(s.log_path), size)
+        self.assertEqual(self.read_counter(), b"2\n")
+
+        resource.prlimit(s.proc.pid, resource.RLIMIT_FSIZE,
+                         (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        self.assertEqual(s.post(GOOD)[2]["id"], 3)
+        self.assertEqual(self.read_counter(), b"1003\n")
+        self.assertEqual(s.stop(), 0)
+        self.assertEqual(self.read_counter(), b"3\n")
+        self.assertEqual([r["id"] for r in s.records()], [1, 2, 3])
+
+    def read_counter(self):
+        with open(os.path.join(self.dir, "counter"), "rb") as f:
+            return f.read()
+
     def test_failed_sync_503_until_restart(self):
         self.server = Server(data_dir=self.dir,
                              env={"ASSETD_TEST_FAIL_SYNC": "2"}).start()
