@@ -78,10 +78,14 @@ reply); 64 wrong usage or configuration. See docs/TOOLS.md.
 EOF
 }
 
-# Reads the value of the option in $1, given as "--opt VALUE" or
+# Reads the value of the option in $2, given as "--opt VALUE" or
 # "--opt=VALUE", into optval, and how many words it took into optshift.
 # The word after the option is its value even when it starts with "-".
+# $1 is not empty when the option was given before: that is a usage
+# error, so that a second value never silently replaces the first.
 tool_value() {
+	[ -z "$1" ] || tool_usage_error "${2%%=*} given twice"
+	shift
 	case $1 in
 	--*=*)
 		optval=${1#*=}
@@ -100,11 +104,11 @@ tool_value() {
 tool_option() {
 	case $1 in
 	--url | --url=*)
-		tool_value "$@"
+		tool_value "${tool_opt_url+given}" "$@"
 		tool_opt_url=$optval
 		;;
 	--token | --token=*)
-		tool_value "$@"
+		tool_value "${tool_opt_token+given}" "$@"
 		tool_opt_token=$optval
 		;;
 	--help | -h)
@@ -157,10 +161,12 @@ tool_trim() {
 
 # Reads url= and token= from the configuration file without running
 # it: each line is "name=value" (spaces around both ignored), blank, or
-# a comment starting with "#". Anything else is an error, so a typo is
-# not silently ignored.
+# a comment starting with "#". Anything else, or a name given twice, is
+# an error, so a typo is not silently ignored. An error names the file,
+# the line and the name, never the value: that may be the token.
 tool_read_file() {
 	tool_lineno=0
+	tool_seen=' '
 	while IFS= read -r tool_line || [ -n "$tool_line" ]; do
 		tool_lineno=$((tool_lineno + 1))
 		tool_line=${tool_line%"$tool_cr"}
@@ -172,14 +178,25 @@ tool_read_file() {
 		esac
 		tool_trim "${tool_trimmed%%=*}"
 		tool_key=$tool_trimmed
-		tool_trim "${tool_line#*=}"
 		case $tool_key in
-		url) tool_file_url=$tool_trimmed ;;
-		token) tool_file_token=$tool_trimmed ;;
+		url | token) ;;
 		*)
 			tool_usage_error \
 				"$1:$tool_lineno: unknown name '$tool_key'"
 			;;
+		esac
+		case $tool_seen in
+		*" $tool_key "*)
+			tool_usage_error \
+				"$1:$tool_lineno: name '$tool_key' given twice"
+			;;
+		esac
+		tool_seen="$tool_seen$tool_key "
+
+		tool_trim "${tool_line#*=}"
+		case $tool_key in
+		url) tool_file_url=$tool_trimmed ;;
+		token) tool_file_token=$tool_trimmed ;;
 		esac
 	done <"$1"
 }

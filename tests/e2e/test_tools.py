@@ -601,6 +601,60 @@ class NotAssetd(ToolRunner, unittest.TestCase):
                     "--type", "t", "--model", "m")
                 self.assertEqual((code, out), (2, ""))
 
+    def usage_error(self, tool, message):
+        """The whole of stderr for a usage error (64)."""
+        return "%s: %s\nTry '%s --help'.\n" % (tool, message, tool)
+
+    def test_an_option_given_twice_is_a_usage_error_64(self):
+        # The stand-in has no reply queued and records every request's
+        # path: a tool that sent anything would show in paths.
+        url = self.env["ASSETD_URL"]
+        cases = [
+            ("asset-issue", ["--name", "Ada", "--email", "a@example.com",
+                             "--type", "t", "--model", "m", "--name",
+                             "Bob"], "--name"),
+            ("asset-issue", ["--name=Ada", "--email", "a@example.com",
+                             "--type", "t", "--model", "m", "--name",
+                             "Bob"], "--name"),
+            ("asset-return", ["7", "--comments", "a", "--comments=b"],
+             "--comments"),
+            ("asset-transfer", ["7", "--name", "B", "--email=b@example.com",
+                                "--email=c@example.com"], "--email"),
+            ("asset-show", ["--url", url, "7", "--url", url], "--url"),
+            ("asset-find", ["--token=adt_first", "--token", "adt_second"],
+             "--token"),
+            ("asset-find", ["--q=", "--q", "x"], "--q"),
+        ]
+        for tool, args, option in cases:
+            with self.subTest(tool=tool, args=args):
+                self.assertEqual(
+                    self.run_tool(tool, *args),
+                    (64, "", self.usage_error(tool,
+                                              option + " given twice")))
+        self.assertEqual(self.httpd.paths, [])
+
+    def test_a_name_given_twice_in_the_config_file_is_an_error_64(self):
+        # The file is read because it is the only place the URL is
+        # given; the error names the file, the line and the name, and
+        # never a value, which may be the token.
+        url = self.env.pop("ASSETD_URL")
+        path = os.path.join(self.home, ".config", "assetd")
+        for text, line, name in [
+                ("url = %s\ntoken = adt_first\n# a comment\n\n"
+                 "  token=adt_second \r\n" % url, 5, "token"),
+                ("url=%s\n\nurl = %sother/\n" % (url, url), 3, "url"),
+                ("url=\nurl=%s\n" % url, 2, "url")]:
+            with self.subTest(text=text):
+                self.write_config(text)
+                code, out, err = self.run_tool("asset-show", "7")
+                self.assertEqual(
+                    (code, out, err),
+                    (64, "", self.usage_error(
+                        "asset-show", "%s:%d: name '%s' given twice"
+                        % (path, line, name))))
+                self.assertNotIn("adt_", err)
+        self.assertEqual(self.httpd.paths, [])
+
     def test_url_with_query_or_fragment_is_a_usage_error(self):
         for url in ("http://127.0.0.1:1/a?b", "http://127.0.0.1:1/#c"):
             with self.subTest(url=url):
