@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * event: one line of the log, both ways. event_format() writes the line
- * a new event gets; event_parse() reads a line back and accepts exactly
- * what event_format() can write. See src/event.c for the line's layout.
+ * event: one line of the log, both ways. event_format_chained() writes
+ * the line a new event gets; event_parse() reads a line back and refuses
+ * any other members, order or types. See src/event.c for the line's
+ * layout and what the reader does not check.
  */
 #ifndef ASSETD_EVENT_H
 #define ASSETD_EVENT_H
@@ -58,7 +59,8 @@ int event_key_ok(const char *key);
 size_t event_line_max(const struct event *ev);
 
 /* Writes ev's line, newline included, into line (event_line_max(ev)
- * bytes), without a chain. Returns its length. */
+ * bytes), without a chain. Returns its length.
+ * Used by tests and fuzz_event; the server writes chained lines. */
 size_t event_format(const struct event *ev, char *line);
 
 /* The same, chained: the line is number seq in its file and follows the

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * issue: the rules of an issue request (POST /api/assets), from a raw
- * body to a checked record, and the record's fields as they go into the
- * log. See src/issue.c for the rules and their order.
+ * issue: the rules of a request body, from a raw body to the checked
+ * fields of an issue, a transfer or a return. See src/issue.c for the
+ * rules and their order; the log line the fields go into is written by
+ * src/event.c (event.h).
  */
 #ifndef ASSETD_ISSUE_H
 #define ASSETD_ISSUE_H
@@ -44,21 +45,12 @@ struct issue {
 	struct json_object obj; /* owns the text */
 };
 
-/* Bytes enough for the formatted fields of any accepted record. */
-#define ISSUE_FIELDS_CAP                                                      \
-	(6 * (ISSUE_NAME_MAX + ISSUE_EMAIL_MAX + ISSUE_TYPE_MAX +             \
-	      ISSUE_MODEL_MAX + ISSUE_COMMENTS_MAX) +                         \
-	 256)
-
 /*
- * Checks body[0..len) as an issue request. Returns 0 and fills iss (the
- * caller frees it with issue_free), or -1 with a one-line message for a
- * 400 reply in err.
+ * Checks body[0..len) as a request of the given kind. Returns 0 and
+ * fills iss, with "" for the fields the kind does not read (the caller
+ * frees it with issue_free), or -1 with a one-line message for a 400
+ * reply in err.
  */
-int issue_parse(const char *body, size_t len, struct issue *iss, char *err,
-		size_t errlen);
-
-/* The same for a kind's fields; issue_parse() is ISSUE_KIND_ISSUE. */
 int issue_parse_kind(const char *body, size_t len, enum issue_kind kind,
 		     struct issue *iss, char *err, size_t errlen);
 
@@ -67,10 +59,5 @@ void issue_free(struct issue *iss);
 /* 1 when s[0..len) (valid UTF-8, no control characters) passes the
  * email rule: local@domain, no white space, a dot in the domain. */
 int issue_email_ok(const char *s, size_t len);
-
-/* Appends the record's members, in log order and without braces, to out:
- * "employee_name":...,"employee_email":...,"asset_type":...,
- * "asset_model":...,"comments":... */
-void issue_format(const struct issue *iss, struct json_out *out);
 
 #endif

@@ -14,13 +14,19 @@
  *
  * Every field is a string. A chained line ends with ,"seq":N (its line
  * number in the file) and ,"chain":HEX (src/chain.c). Members appear in
- * exactly this order, once each, so a line can be checked byte for byte
- * against what the writer produces and grep patterns such as '"id":7,'
- * are reliable.
+ * exactly this order, once each, so grep patterns such as '"id":7,' are
+ * reliable.
  *
  * Invariant: event_parse(event_format(ev)) gives back ev, and
- * event_parse() refuses any line event_format() could not have written
- * (other member names, order, types, times).
+ * event_parse() refuses any line whose members the writer could not
+ * have written (other names, order, types, times).
+ *
+ * Limit: event_parse() reads JSON, so it also takes spacing and escapes
+ * the writer never produces (a space after a colon, B), and it
+ * checks a field's layout, not the request rules of src/issue.c (length,
+ * control characters, the email's form), because a log written under
+ * older rules must still load. A line edited that way is told by its
+ * chain value (src/chain.c, `assetd verify`), not here.
  */
 #include "event.h"
 

@@ -1,9 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * issue: the rules of a request body that names a record's fields: an
- * issue (POST /api/assets: name, email, type and model required), a
- * transfer (name and email required) or a return (comments only). A
- * kind's other fields are not read and stay "".
+ * issue: the rules of a request body, one set for each kind of request
+ * (enum issue_kind), from the raw body to its checked fields:
+ *
+ *   issue     POST /api/assets                name, email, type, model
+ *                                             (required), comments
+ *   transfer  POST /api/assets/{id}/transfer  name, email (required),
+ *                                             comments
+ *   return    POST /api/assets/{id}/return    comments
+ *
+ * A kind's other fields are not read and stay "". (src/api.c does not
+ * parse an empty return body at all.) Nothing is written here: src/api.c
+ * makes the fields an event, and src/event.c writes its log line.
  *
  * A body passes these checks in this order; the first fault is the
  * reply (400):
@@ -12,10 +20,10 @@
  *      empty or white space only; all missing ones are named at once, in
  *      the order name, email, type, model;
  *   3. no key is given twice;
- *   4. field by field: a string (comments may also be null or absent),
- *      no control characters (comments may hold tab, LF and CR), not
- *      longer than its limit in code points;
- *   5. the email is local@domain.
+ *   4. each field the kind reads: a string (comments may also be null
+ *      or absent), no control characters (comments may hold tab, LF and
+ *      CR), not longer than its limit in code points;
+ *   5. the email, when the kind reads it, is local@domain.
  * White space (ASCII and Unicode spaces) around the four required values
  * is trimmed before the checks and before storage; comments are kept as
  * sent. Unknown keys are ignored and never stored.
@@ -297,26 +305,8 @@ fail:
 	return -1;
 }
 
-int issue_parse(const char *body, size_t len, struct issue *iss, char *err,
-		size_t errlen)
-{
-	return issue_parse_kind(body, len, ISSUE_KIND_ISSUE, iss, err, errlen);
-}
-
 void issue_free(struct issue *iss)
 {
 	json_object_free(&iss->obj);
 	memset(iss, 0, sizeof *iss);
-}
-
-void issue_format(const struct issue *iss, struct json_out *out)
-{
-	for (int f = 0; f < ISSUE_FIELDS; f++) {
-		if (f > 0)
-			json_out_raw(out, ",", 1);
-		json_out_raw(out, "\"", 1);
-		json_out_raw(out, field_names[f], strlen(field_names[f]));
-		json_out_raw(out, "\":", 2);
-		json_out_string(out, iss->field[f].s, iss->field[f].len);
-	}
 }

@@ -2,7 +2,7 @@
 /*
  * verify: checks a log line by line and names the first fault.
  *
- * Each line must be an event exactly as the writer lays it out
+ * Each line must be an event with the writer's members, order and types
  * (src/event.c), may follow the lines before it (src/state.c: ids rise,
  * nothing after a return, ...), and, once the chain has begun, carry the
  * next line number in "seq" and the chain value of its body and the

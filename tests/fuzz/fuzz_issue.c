@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz_issue: libFuzzer harness from a raw POST /api/assets body to its
- * outcome, through json_parse_object() and issue_parse().
+ * fuzz_issue: libFuzzer harness from a raw request body to the log line
+ * the server would write for it, along the server's own path:
+ * json_parse_object(), then issue_parse_kind() for each kind (issue,
+ * transfer, return), then for an accepted body the event src/api.c
+ * makes of it, written by event_format_chained() (src/event.c) as
+ * src/store.c does and read back with event_parse().
  *
  * libFuzzer hands each input over in a heap block of exactly its size, so
  * AddressSanitizer catches a read past the body. Every invariant below is
@@ -14,20 +18,21 @@
  *     member's offset lies inside the body at a byte that starts a value
  *     of its type;
  *   - refused: errno is EINVAL or ENOMEM and err is a good message (below).
- * issue_parse() on the body:
+ * issue_parse_kind() on the body, for each kind:
  *   - whatever json_parse_object() refuses, it refuses with the same text;
- *   - accepted: the four required fields are non-empty, every field is
- *     valid UTF-8 within its limit; issue_format() fits in
- *     ISSUE_FIELDS_CAP bytes, writes valid UTF-8 with no byte below 0x20
- *     (one record is one line), and "{" fields "}" parses back with
- *     json_parse_object() into exactly the five names, in log order, with
- *     the same decoded values;
+ *   - accepted: the kind's required fields are non-empty, the fields it
+ *     does not read are "", every field is valid UTF-8 within its limit;
+ *     the event's line (chained, with a "by" and a key) is one line of
+ *     valid UTF-8 with no byte below 0x20 before its newline, and
+ *     event_parse() reads it back with the same id, kind, time, by, key,
+ *     seq, chain value and all five field values;
  *   - refused: err is a good message.
  * A good message is non-empty, NUL-terminated inside the buffer, valid
  * UTF-8, and holds no control character (U+0000-U+001F, U+007F-U+009F,
  * the set issue.c refuses in names).
  *
- * The error buffer is ERR_BYTES, the size src/http.c gives issue_parse().
+ * The error buffer is ERR_BYTES, the size src/api.c gives
+ * issue_parse_kind().
  */
 #include <errno.h>
 #include <stdint.h>
@@ -35,7 +40,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
 #include "check.h"
+#include "event.h"
 #include "issue.h"
 #include "json.h"
 
@@ -44,9 +51,30 @@
 /* Fill byte for err before each call, so a missing NUL is seen. */
 #define ERR_FILL 0x5A
 
-static const char *const field_names[ISSUE_FIELDS] = {
-	"employee_name", "employee_email", "asset_type", "asset_model",
-	"comments"};
+/* The event the line is written for: the largest id, a fixed time, the
+ * first line of an unkeyed chain. */
+#define LINE_ID EVENT_ID_MAX
+#define LINE_AT 1796396645 /* 2026-12-04T15:04:05Z */
+#define LINE_SEQ 1
+#define LINE_BY "fuzz-token"
+#define LINE_KEY "fuzz-key-1"
+
+#define BIT(f) (1u << (f))
+#define NAME_AND_EMAIL (BIT(ISSUE_NAME) | BIT(ISSUE_EMAIL))
+
+/* Each kind's event, the fields it reads and those it requires, as the
+ * comment at the top of src/issue.c states them. */
+static const struct kind_rule {
+	enum issue_kind kind;
+	enum event_kind event;
+	unsigned reads, needs;
+} kind_rules[] = {
+	{ISSUE_KIND_ISSUE, EVENT_ISSUED, BIT(ISSUE_FIELDS) - 1,
+	 NAME_AND_EMAIL | BIT(ISSUE_TYPE) | BIT(ISSUE_MODEL)},
+	{ISSUE_KIND_TRANSFER, EVENT_TRANSFERRED,
+	 NAME_AND_EMAIL | BIT(ISSUE_COMMENTS), NAME_AND_EMAIL},
+	{ISSUE_KIND_RETURN, EVENT_RETURNED, BIT(ISSUE_COMMENTS), 0},
+};
 
 static const size_t field_limits[ISSUE_FIELDS] = {
 	ISSUE_NAME_MAX, ISSUE_EMAIL_MAX, ISSUE_TYPE_MAX, ISSUE_MODEL_MAX,
@@ -166,80 +194,99 @@ static int check_json(const char *body, size_t size, char *err)
 	return -1;
 }
 
-/* "{" fields "}" parses back into the five names and values of iss. */
-static void check_reparse(const struct issue *iss, const char *fields,
-			  size_t len)
+static void check_fields(const struct kind_rule *r,
+			 const struct issue *iss)
 {
-	char *line = malloc(len + 2);
-	char err[ERR_BYTES];
-	struct json_object obj;
-
-	CHECK(line != NULL);
-	line[0] = '{';
-	memcpy(line + 1, fields, len);
-	line[len + 1] = '}';
-	CHECK(json_parse_object(line, len + 2, &obj, err, sizeof err) == 0);
-
-	CHECK(obj.count == ISSUE_FIELDS);
-	for (size_t f = 0; f < ISSUE_FIELDS; f++) {
-		const struct json_member *m = &obj.members[f];
-		const struct issue_text *t = &iss->field[f];
-
-		CHECK(strcmp(m->key, field_names[f]) == 0);
-		CHECK(m->type == JSON_STRING);
-		CHECK(m->str_len == t->len);
-		CHECK(memcmp(m->str, t->s, t->len) == 0);
-	}
-	json_object_free(&obj);
-	free(line);
-}
-
-static void check_accepted(const struct issue *iss)
-{
-	static char fields[ISSUE_FIELDS_CAP];
-	struct json_out out;
-
-	for (size_t f = 0; f < ISSUE_FIELDS; f++) {
+	for (int f = 0; f < ISSUE_FIELDS; f++) {
 		const struct issue_text *t = &iss->field[f];
 		size_t chars;
 
 		CHECK(t->s != NULL);
+		CHECK((r->reads & BIT(f)) || t->len == 0);
+		CHECK(!(r->needs & BIT(f)) || t->len > 0);
 		chars = utf8_count(t->s, t->len);
 		CHECK(chars != SIZE_MAX);
 		CHECK(chars <= field_limits[f]);
-		CHECK(f == ISSUE_COMMENTS || t->len > 0);
 	}
-
-	json_out_init(&out, fields, sizeof fields);
-	issue_format(iss, &out);
-	CHECK(!out.overflow);
-	CHECK(out.len <= sizeof fields);
-	for (size_t i = 0; i < out.len; i++)
-		CHECK((unsigned char)fields[i] >= 0x20);
-	CHECK(utf8_count(fields, out.len) != SIZE_MAX);
-	check_reparse(iss, fields, out.len);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* The line is one line of valid UTF-8 and reads back as ev. */
+static void check_reads_back(const struct event *ev, const char *line,
+			     size_t len, const char *head)
 {
-	const char *body = (const char *)data;
-	char json_err[ERR_BYTES], err[ERR_BYTES];
-	struct issue iss;
-	int json_rc, rc;
+	char why[ERR_BYTES];
+	struct event back;
 
-	json_rc = check_json(body, size, json_err);
+	CHECK(len > 1 && line[len - 1] == '\n');
+	for (size_t i = 0; i + 1 < len; i++)
+		CHECK((unsigned char)line[i] >= 0x20);
+	CHECK(utf8_count(line, len - 1) != SIZE_MAX);
+
+	CHECK(event_parse(line, len - 1, &back, why, sizeof why) == 0);
+	CHECK(back.id == ev->id && back.kind == ev->kind);
+	CHECK(back.at == ev->at && back.seq == LINE_SEQ);
+	CHECK(back.by != NULL && strcmp(back.by, ev->by) == 0);
+	CHECK(back.key != NULL && strcmp(back.key, ev->key) == 0);
+	CHECK(back.chain != NULL && memcmp(back.chain, head, CHAIN_HEX) == 0);
+	for (int f = 0; f < ISSUE_FIELDS; f++) {
+		CHECK(back.field[f].len == ev->field[f].len);
+		CHECK(memcmp(back.field[f].s, ev->field[f].s,
+			     ev->field[f].len) == 0);
+	}
+	event_free(&back);
+}
+
+/* Makes the event as src/api.c does and writes it as src/store.c does. */
+static void check_line(const struct kind_rule *r, const struct issue *iss)
+{
+	static const char prev[CHAIN_HEX + 1] =
+		"00000000000000000000000000000000"
+		"00000000000000000000000000000000";
+	struct event ev = {.id = LINE_ID, .kind = r->event, .at = LINE_AT,
+			   .by = LINE_BY, .key = LINE_KEY};
+	char head[CHAIN_HEX + 1], *line;
+	struct chain c;
+	size_t len;
+
+	memcpy(ev.field, iss->field, sizeof ev.field);
+	chain_init(&c, NULL);
+	line = malloc(event_line_max(&ev));
+	CHECK(line != NULL);
+	len = event_format_chained(&ev, LINE_SEQ, &c, prev, line, head);
+	check_reads_back(&ev, line, len, head);
+	free(line);
+}
+
+/* Runs issue_parse_kind() on the body as r's kind. */
+static void check_kind(const struct kind_rule *r, const char *body,
+		       size_t size, int json_rc, const char *json_err)
+{
+	char err[ERR_BYTES];
+	struct issue iss;
+	int rc;
 
 	memset(err, ERR_FILL, sizeof err);
-	rc = issue_parse(body, size, &iss, err, sizeof err);
+	rc = issue_parse_kind(body, size, r->kind, &iss, err, sizeof err);
 	if (rc == 0) {
 		CHECK(json_rc == 0);
-		check_accepted(&iss);
+		check_fields(r, &iss);
+		check_line(r, &iss);
 		issue_free(&iss);
-		return 0;
+		return;
 	}
 	CHECK(rc == -1);
 	check_message(err, sizeof err);
 	if (json_rc < 0)
 		CHECK(strcmp(err, json_err) == 0);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *body = (const char *)data;
+	char json_err[ERR_BYTES];
+	int json_rc = check_json(body, size, json_err);
+
+	for (size_t k = 0; k < sizeof kind_rules / sizeof *kind_rules; k++)
+		check_kind(&kind_rules[k], body, size, json_rc, json_err);
 	return 0;
 }

@@ -1,80 +1,148 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests of issue: every rule of an issue request, and the fields
- * as they are written to the log. */
+/* Unit tests of issue: every rule of a request body of each kind, and
+ * the checked fields as the server writes them to the log (through
+ * src/event.c, the one writer of log lines). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "chain.h"
+#include "event.h"
 #include "issue.h"
 
 #define OK_BODY                                                        \
 	"{\"employee_name\":\"Ada\",\"employee_email\":\"ada@example.com\","  \
 	"\"asset_type\":\"laptop\",\"asset_model\":\"X1\""
 
+#define AT 1796396645 /* 2026-12-04T15:04:05Z */
+
 static char err[512];
 
-static int check(const char *body)
+static int check_kind(enum issue_kind kind, const char *body)
 {
 	struct issue iss;
 	int rc;
 
 	err[0] = '\0';
-	rc = issue_parse(body, strlen(body), &iss, err, sizeof err);
+	rc = issue_parse_kind(body, strlen(body), kind, &iss, err, sizeof err);
 	if (rc == 0)
 		issue_free(&iss);
 	return rc;
 }
 
-static void refused(const char *body, const char *message)
+static int check(const char *body)
 {
-	assert_int_equal(check(body), -1);
+	return check_kind(ISSUE_KIND_ISSUE, body);
+}
+
+static void refused_kind(enum issue_kind kind, const char *body,
+			 const char *message)
+{
+	assert_int_equal(check_kind(kind, body), -1);
 	assert_string_equal(err, message);
 }
 
-static void formatted(const char *body, const char *fields)
+static void refused(const char *body, const char *message)
 {
-	struct issue iss;
-	char buf[ISSUE_FIELDS_CAP];
-	struct json_out out;
+	refused_kind(ISSUE_KIND_ISSUE, body, message);
+}
 
-	assert_int_equal(issue_parse(body, strlen(body), &iss, err, sizeof err),
+/* The line reads back with every field as parsed: the ones the kind
+ * does not read are "" on both sides. */
+static void reads_back(const char *line, size_t len, const struct issue *iss)
+{
+	struct event back;
+
+	assert_int_equal(event_parse(line, len - 1, &back, err, sizeof err),
 			 0);
-	json_out_init(&out, buf, sizeof buf);
-	issue_format(&iss, &out);
-	assert_false(out.overflow);
-	assert_int_equal(out.len, strlen(fields));
-	assert_memory_equal(out.buf, fields, out.len);
+	for (int f = 0; f < ISSUE_FIELDS; f++) {
+		assert_int_equal(back.field[f].len, iss->field[f].len);
+		assert_memory_equal(back.field[f].s, iss->field[f].s,
+				    iss->field[f].len);
+	}
+	event_free(&back);
+}
+
+/*
+ * Parses body as kind, makes the event as src/api.c does, writes it as
+ * the server does (line 1 of an unkeyed chain) and compares the line:
+ * the envelope, then exactly fields, then "seq" and the chain value
+ * event_format_chained() reports (test_chain checks the value itself).
+ */
+static void written_kind(enum issue_kind kind, const char *body,
+			 const char *fields)
+{
+	static const enum event_kind kinds[] = {
+		[ISSUE_KIND_ISSUE] = EVENT_ISSUED,
+		[ISSUE_KIND_TRANSFER] = EVENT_TRANSFERRED,
+		[ISSUE_KIND_RETURN] = EVENT_RETURNED};
+	static const char prev[CHAIN_HEX + 1] =
+		"00000000000000000000000000000000"
+		"00000000000000000000000000000000";
+	struct event ev = {.id = 7, .kind = kinds[kind], .at = AT};
+	struct issue iss;
+	struct chain c;
+	char want[1024], head[CHAIN_HEX + 1], *line;
+	size_t len, n;
+
+	assert_int_equal(issue_parse_kind(body, strlen(body), kind, &iss, err,
+					  sizeof err),
+			 0);
+	memcpy(ev.field, iss.field, sizeof ev.field);
+	chain_init(&c, NULL);
+	line = malloc(event_line_max(&ev));
+	assert_non_null(line);
+	len = event_format_chained(&ev, 1, &c, prev, line, head);
+
+	n = (size_t)snprintf(want, sizeof want,
+			     "{\"id\":7,\"event\":\"%s\",\"at\":"
+			     "\"2026-12-04T15:04:05Z\",%s,\"seq\":1,"
+			     "\"chain\":\"",
+			     event_kind_name(ev.kind), fields);
+	assert_true(n < sizeof want);
+	assert_int_equal(len, n + CHAIN_HEX + 3);
+	assert_memory_equal(line, want, n);
+	assert_memory_equal(line + n, head, CHAIN_HEX);
+	assert_memory_equal(line + n + CHAIN_HEX, "\"}\n", 3);
+	reads_back(line, len, &iss);
+	free(line);
 	issue_free(&iss);
 }
 
-static void accepted_and_formatted(void **state)
+static void written(const char *body, const char *fields)
+{
+	written_kind(ISSUE_KIND_ISSUE, body, fields);
+}
+
+static void accepted_and_written(void **state)
 {
 	(void)state;
-	formatted(OK_BODY "}",
-		  "\"employee_name\":\"Ada\",\"employee_email\":"
-		  "\"ada@example.com\",\"asset_type\":\"laptop\","
-		  "\"asset_model\":\"X1\",\"comments\":\"\"");
-	formatted(OK_BODY ",\"comments\":\"a\\n\\\"b\\\"\",\"x\":[1]}",
-		  "\"employee_name\":\"Ada\",\"employee_email\":"
-		  "\"ada@example.com\",\"asset_type\":\"laptop\","
-		  "\"asset_model\":\"X1\",\"comments\":\"a\\n\\\"b\\\"\"");
+	written(OK_BODY "}",
+		"\"employee_name\":\"Ada\",\"employee_email\":"
+		"\"ada@example.com\",\"asset_type\":\"laptop\","
+		"\"asset_model\":\"X1\",\"comments\":\"\"");
+	written(OK_BODY ",\"comments\":\"a\\n\\\"b\\\"\",\"x\":[1]}",
+		"\"employee_name\":\"Ada\",\"employee_email\":"
+		"\"ada@example.com\",\"asset_type\":\"laptop\","
+		"\"asset_model\":\"X1\",\"comments\":\"a\\n\\\"b\\\"\"");
 }
 
 static void trimmed(void **state)
 {
 	(void)state;
-	formatted("{\"employee_name\":\" \\tAda\\u00a0\","
-		  "\"employee_email\":\"\\u3000ada@example.com \","
-		  "\"asset_type\":\"laptop\",\"asset_model\":\"X1\","
-		  "\"comments\":\" c \"}",
-		  "\"employee_name\":\"Ada\",\"employee_email\":"
-		  "\"ada@example.com\",\"asset_type\":\"laptop\","
-		  "\"asset_model\":\"X1\",\"comments\":\" c \"");
+	written("{\"employee_name\":\" \\tAda\\u00a0\","
+		"\"employee_email\":\"\\u3000ada@example.com \","
+		"\"asset_type\":\"laptop\",\"asset_model\":\"X1\","
+		"\"comments\":\" c \"}",
+		"\"employee_name\":\"Ada\",\"employee_email\":"
+		"\"ada@example.com\",\"asset_type\":\"laptop\","
+		"\"asset_model\":\"X1\",\"comments\":\" c \"");
 }
 
 static void missing(void **state)
@@ -201,6 +269,36 @@ static void email_shapes(void **state)
 	}
 }
 
+/* A transfer reads name, email and comments; a return only comments.
+ * What a kind does not read is neither checked nor written. */
+static void other_kinds(void **state)
+{
+	(void)state;
+	refused_kind(ISSUE_KIND_TRANSFER, "{\"asset_type\":\"laptop\"}",
+		     "Missing fields: employee_name, employee_email");
+	refused_kind(ISSUE_KIND_TRANSFER,
+		     "{\"employee_name\":\"Bo\",\"employee_email\":\"bo\"}",
+		     "employee_email must be an address like "
+		     "name@example.com");
+	refused_kind(ISSUE_KIND_TRANSFER,
+		     "{\"employee_name\":\"Bo\",\"employee_email\":\"b@o.c\","
+		     "\"comments\":[]}",
+		     "comments must be a string");
+	written_kind(ISSUE_KIND_TRANSFER,
+		     "{\"employee_name\":\" Bo \",\"employee_email\":\"b@o.c\","
+		     "\"asset_type\":5,\"asset_model\":\"\\u0007\"}",
+		     "\"employee_name\":\"Bo\",\"employee_email\":\"b@o.c\","
+		     "\"comments\":\"\"");
+
+	refused_kind(ISSUE_KIND_RETURN, "{\"comments\":1}",
+		     "comments must be a string");
+	refused_kind(ISSUE_KIND_RETURN, "[]", "body must be a JSON object");
+	written_kind(ISSUE_KIND_RETURN, "{}", "\"comments\":\"\"");
+	written_kind(ISSUE_KIND_RETURN,
+		     "{\"employee_email\":\"no\",\"comments\":\" c\\t\"}",
+		     "\"comments\":\" c\\t\"");
+}
+
 static void json_faults_come_first(void **state)
 {
 	(void)state;
@@ -212,7 +310,7 @@ static void json_faults_come_first(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(accepted_and_formatted),
+		cmocka_unit_test(accepted_and_written),
 		cmocka_unit_test(trimmed),
 		cmocka_unit_test(missing),
 		cmocka_unit_test(not_a_string),
@@ -220,6 +318,7 @@ int main(void)
 		cmocka_unit_test(control_characters),
 		cmocka_unit_test(lengths_in_code_points),
 		cmocka_unit_test(email_shapes),
+		cmocka_unit_test(other_kinds),
 		cmocka_unit_test(json_faults_come_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
