@@ -15,9 +15,9 @@
 
 /* Ordered: each role may do everything the ones before it may. */
 enum token_role {
-	TOKEN_READ = 1,	 /* GET requests */
-	TOKEN_ISSUE = 2, /* read, and issue, return, transfer */
-	TOKEN_ADMIN = 3	 /* everything, audit included */
+	TOKEN_READ = 1,	 /* every method but POST */
+	TOKEN_ISSUE = 2, /* read, and POST: issue, return, transfer */
+	TOKEN_ADMIN = 3	 /* the same as issue: no request needs more */
 };
 
 #define TOKEN_NAME_MAX 64 /* bytes, with the NUL */

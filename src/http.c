@@ -300,7 +300,9 @@ static int check_framing(const struct mg_request_info *ri,
 	const char *cl = NULL, *te = NULL;
 	int cl_count = 0, te_count = 0;
 
-	/* Limit: 63 fields, because CivetWeb drops the 65th on silently. */
+	/* Limit: 63 fields. CivetWeb keeps 64 and drops the rest silently,
+	 * so 64 cannot be told from more, and a dropped one could be a
+	 * second Content-Length. */
 	if (ri->num_headers >= MG_MAX_HEADERS) {
 		snprintf(err, errlen, "too many header fields (limit %d)",
 			 MG_MAX_HEADERS - 1);
