@@ -23,7 +23,6 @@
 #include "http.h"
 
 #include <arpa/inet.h>
-#include <assert.h>
 #include <civetweb.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -91,9 +90,33 @@ static int is_head(struct mg_connection *conn)
 /* Bytes enough for a reply's status line and headers. */
 #define HEAD_MAX 1024
 
+/* The reason phrase for a status line. CivetWeb's own table spells 422
+ * "Unproccessable entity", so the statuses assetd sends are named here
+ * (RFC 9110's names); any other comes from CivetWeb. */
+static const char *reason(struct mg_connection *conn, int status)
+{
+	switch (status) {
+	case 413:
+		return "Content Too Large";
+	case 422:
+		return "Unprocessable Content";
+	default:
+		return mg_get_response_code_text(conn, status);
+	}
+}
+
+/* Said instead when a head would not fit in HEAD_MAX: never expected,
+ * since every header is assetd's own, but never a cut-off head either. */
+static const char head_too_long[] =
+	"HTTP/1.1 500 Internal Server Error\r\n"
+	"Content-Length: 0\r\n"
+	"Connection: close\r\n\r\n";
+
 /* Writes the status line and headers into buf (HEAD_MAX bytes). length
  * is the Content-Length, or -1 for a chunked reply, -2 for a body that
- * runs to the end of the connection. Returns the count. */
+ * runs to the end of the connection. Returns the count; when the head
+ * would not fit, writes head_too_long instead and returns minus its
+ * count (the caller sends no body). */
 static int format_head(struct mg_connection *conn, char *buf, int status,
 		       const char *type, long long length,
 		       const struct api_header *h, size_t nh, int close)
@@ -114,8 +137,7 @@ static int format_head(struct mg_connection *conn, char *buf, int status,
 		     "%s"
 		     "Cache-Control: no-store\r\n"
 		     "X-Content-Type-Options: nosniff\r\n",
-		     status, mg_get_response_code_text(conn, status), type,
-		     framing);
+		     status, reason(conn, status), type, framing);
 	for (size_t i = 0; i < nh && n < HEAD_MAX; i++)
 		n += snprintf(buf + n, (size_t)(HEAD_MAX - n), "%s: %s\r\n",
 			      h[i].name, h[i].value);
@@ -123,7 +145,13 @@ static int format_head(struct mg_connection *conn, char *buf, int status,
 		n += snprintf(buf + n, (size_t)(HEAD_MAX - n),
 			      "Connection: %s\r\n\r\n",
 			      close ? "close" : "keep-alive");
-	assert(n > 0 && n < HEAD_MAX);
+	if (n <= 0 || n >= HEAD_MAX) {
+		log_error("http: a %d reply's head is over %d bytes; sent "
+			  "500 instead", status, HEAD_MAX);
+		mg_disable_connection_keep_alive(conn);
+		memcpy(buf, head_too_long, sizeof head_too_long - 1);
+		return -(int)(sizeof head_too_long - 1);
+	}
 	return n;
 }
 
@@ -156,7 +184,9 @@ static void send_reply(struct mg_connection *conn, int status,
 	close = closing(conn, close);
 	n = format_head(conn, buf, status, type, (long long)len, h, nh,
 			close);
-	if (!is_head(conn)) {
+	if (n < 0) {
+		n = -n;
+	} else if (!is_head(conn)) {
 		memcpy(buf + n, body, len);
 		n += (int)len;
 	}
@@ -208,7 +238,7 @@ static void api_start(void *ctx, int status, const char *type,
 	int n = format_head(conn, buf, status, type, chunked(conn) ? -1 : -2,
 			    h, nh, close);
 
-	mg_write(conn, buf, (size_t)n);
+	mg_write(conn, buf, (size_t)(n < 0 ? -n : n));
 }
 
 /* One chunk, framing included, in one write; len 0 ends the body. */

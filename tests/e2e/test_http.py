@@ -61,6 +61,19 @@ class Routing(ServerTest):
         self.assertTrue(raw.startswith(b"HTTP/1.1 405 "), raw[:40])
         self.assertNotIn(b"Access-Control-Allow", raw)
 
+    def test_status_lines_name_the_status(self):
+        key = b"Idempotency-Key: k-1\r\n"
+        self.assertTrue(self.server.raw(post_bytes(
+            json.dumps(GOOD).encode(), key))
+                        .startswith(b"HTTP/1.1 201 Created\r\n"))
+        other = json.dumps(dict(GOOD, asset_type="phone")).encode()
+        self.assertTrue(self.server.raw(post_bytes(other, key)).startswith(
+            b"HTTP/1.1 422 Unprocessable Content\r\n"))
+        big = b"POST /api/assets HTTP/1.1\r\nHost: t\r\n" \
+              b"Content-Length: 99999999\r\n\r\n"
+        self.assertTrue(self.server.raw(big).startswith(
+            b"HTTP/1.1 413 Content Too Large\r\n"))
+
     def test_parameters_only_where_read(self):
         self.assertEqual(self.server.post(GOOD)[0], 201)
         for path, name in (("/api/assets/1?x=1", "x"),
