@@ -515,6 +515,7 @@ struct scan {
 	unsigned long lines;
 	int chained;		/* a chained line was seen */
 	char head[CHAIN_HEX + 1]; /* the last chained line's value */
+	int unterminated;	/* the last line is whole but for its '\n' */
 };
 
 /* A line's place in the chain: once one line is chained, every later
@@ -568,6 +569,27 @@ static int apply_line(struct store *s, const struct reader_line *l,
 	return 0;
 }
 
+/* A last line without its newline is kept when it is a complete event
+ * that may follow the others: then only the newline was lost (an editor
+ * drops it; a crash could, just before the end), and keeping it cannot
+ * lose a record, while setting it aside could. Anything less is torn. */
+static void keep_unterminated(struct store *s, const struct reader_line *l,
+			      struct scan *sc)
+{
+	struct scan before = *sc;
+	char why[200];
+
+	if (l->rc != 0)
+		return;
+	if (apply_line(s, l, sc, why, sizeof why) < 0) {
+		*sc = before;	/* its seq and chain are not the head */
+		return;
+	}
+	sc->lines++;
+	sc->good = (off_t)(l->pos + l->n);
+	sc->unterminated = 1;
+}
+
 /* Checks every line of map[0..len) and rebuilds the state from them;
  * the lines are parsed ahead on a second thread (src/reader.c).
  * Limit: start-up time grows with the log, because the log is the record
@@ -589,10 +611,13 @@ static int scan_log(struct store *s, const char *map, size_t len,
 		return -1;
 	}
 	while (rc == 0 && (l = reader_next(r)) != NULL) {
-		if (!l->whole)
-			break; /* torn: no newline */
-		if (l->rc == EVENT_NOT_JSON && l->pos + l->n + 1 == len)
-			break; /* torn: the last line is not JSON */
+		if (!l->whole) {
+			keep_unterminated(s, l, sc);
+			break; /* else torn: no newline */
+		}
+		if (l->rc == EVENT_NOT_JSON && l->pos + l->n + 1 == len &&
+		    memchr(map + l->pos, '\0', l->n) != NULL)
+			break; /* torn: zeros where a block never reached disk */
 		if (l->rc != 0)
 			snprintf(why, sizeof why, "%s", l->why);
 		if (l->rc != 0 || apply_line(s, l, sc, why, sizeof why) < 0) {
@@ -643,6 +668,22 @@ static int set_torn_tail_aside(struct store *s, const char *map,
 	return 0;
 }
 
+/* Ends the log's last line, which lacked only its newline. */
+static int add_newline(struct store *s, struct scan *sc, char *err,
+		       size_t errlen)
+{
+	if (fs_write_all(s->log_fd, "\n", 1) < 0) {
+		snprintf(err, errlen, "%s/%s: cannot end the last line: %s",
+			 s->dir, STORE_LOG_NAME, strerror(errno));
+		return -1;
+	}
+	sc->good++;
+	log_warn("store: %s/%s: line %lu was a whole event without its "
+		 "newline; added the newline and kept it",
+		 s->dir, STORE_LOG_NAME, sc->lines);
+	return 0;
+}
+
 static int open_log(struct store *s, uint64_t *last_id, char *err,
 		    size_t errlen)
 {
@@ -675,6 +716,8 @@ static int open_log(struct store *s, uint64_t *last_id, char *err,
 	if (sc.good < st.st_size &&
 	    set_torn_tail_aside(s, map, (size_t)st.st_size, sc.good, err,
 				errlen) < 0)
+		goto out;
+	if (sc.unterminated && add_newline(s, &sc, err, errlen) < 0)
 		goto out;
 
 	/* A crashed server's last lines may not be on disk yet. */

@@ -338,7 +338,8 @@ static void torn_tail_at_every_offset(void **state)
 	second = strdup(first_end);
 	second_len = strlen(second);
 
-	for (size_t cut = 1; cut < second_len; cut++) {
+	/* Every cut but the last: the last lacks only the newline. */
+	for (size_t cut = 1; cut < second_len - 1; cut++) {
 		char *log, *torn, want[512];
 		FILE *f = fopen(path_of(STORE_LOG_NAME), "wb");
 
@@ -362,6 +363,49 @@ static void torn_tail_at_every_offset(void **state)
 	}
 	free(whole);
 	free(second);
+}
+
+/* A whole event that lost only its newline is kept, newline added; a
+ * whole last line with zero bytes in it is torn (a block that never
+ * reached the disk); one without is damage (test below). */
+static void last_line_without_newline_is_kept(void **state)
+{
+	struct stat st;
+	struct store *s = open_ok();
+	char *whole, *log;
+	size_t len;
+
+	(void)state;
+	append_ok(s);
+	append_ok(s);
+	store_close(s);
+	whole = slurp(STORE_LOG_NAME);
+	len = strlen(whole);
+
+	FILE *f = fopen(path_of(STORE_LOG_NAME), "wb");
+	fwrite(whole, 1, len - 1, f);
+	fclose(f);
+	s = open_ok();
+	log = slurp(STORE_LOG_NAME);
+	assert_string_equal(log, whole);
+	assert_int_equal(access(path_of(STORE_TORN_NAME), F_OK), -1);
+	assert_int_equal(append_ok(s), 3);
+	store_close(s);
+	free(log);
+
+	f = fopen(path_of(STORE_LOG_NAME), "wb");
+	fwrite(whole, 1, len, f);
+	fwrite("\0\0\0\0xyz\"}\n", 1, 10, f);
+	fclose(f);
+	s = open_ok();
+	log = slurp(STORE_LOG_NAME);
+	assert_string_equal(log, whole);
+	assert_int_equal(append_ok(s), 4); /* the counter had handed out 3 */
+	assert_int_equal(stat(path_of(STORE_TORN_NAME), &st), 0);
+	assert_int_equal(st.st_size, 11); /* its 10 bytes, then a newline */
+	store_close(s);
+	free(log);
+	free(whole);
 }
 
 /* Opens the log text and expects the start to stop at line with why. */
@@ -390,6 +434,10 @@ static void damaged_middle_line_stops_start(void **state)
 	 * a torn write never ends in a newline. */
 	assert_damaged(LINE(1) "{\"id\":\"2\",\"event\":\"issued\"}\n", 2,
 		       "not an event (\"id\" first)");
+	/* So is a whole last line that is not JSON, unless it holds zero
+	 * bytes (last_line_without_newline_is_kept). */
+	assert_damaged(LINE(1) "xyz\"}\n", 2,
+		       "invalid JSON at offset 0: invalid literal");
 	assert_damaged("{\"id\":9007199254740992,\"event\":\"issued\"}\n", 1,
 		       "id is not a whole number from 1 to 9007199254740991");
 	assert_damaged("{\"event\":\"issued\",\"id\":1}\n{}\n", 1,
@@ -564,6 +612,8 @@ int main(void)
 			counter_behind_missing_or_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(torn_tail_at_every_offset,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			last_line_without_newline_is_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			damaged_middle_line_stops_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(
