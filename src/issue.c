@@ -24,8 +24,8 @@
  *      or absent), no control characters (comments may hold tab, LF and
  *      CR), not longer than its limit in code points;
  *   5. the email, when the kind reads it, is local@domain.
- * White space (ASCII and Unicode spaces) around the four required values
- * is trimmed before the checks and before storage; comments are kept as
+ * White space (ASCII and Unicode spaces) and invisible characters
+ * (is_blank) around the four required values are trimmed before the checks and before storage; comments are kept as
  * sent. Unknown keys are ignored and never stored.
  */
 #include "issue.h"
@@ -41,13 +41,16 @@ static const size_t field_limits[ISSUE_FIELDS] = {
 	ISSUE_NAME_MAX, ISSUE_EMAIL_MAX, ISSUE_TYPE_MAX, ISSUE_MODEL_MAX,
 	ISSUE_COMMENTS_MAX};
 
-static int is_space(uint32_t cp)
+/* White space, and the characters that show nothing on their own (the
+ * zero-width space and joiners, the word joiner, the byte order mark):
+ * a name made of them alone looks empty, so it counts as missing. */
+static int is_blank(uint32_t cp)
 {
 	return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' ||
-	       cp == 0x00A0 || cp == 0x1680 ||
-	       (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
+	       cp == 0x00A0 || cp == 0x1680 || cp == 0x180E ||
+	       (cp >= 0x2000 && cp <= 0x200D) || cp == 0x2028 ||
 	       cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
-	       cp == 0x3000 || cp == 0xFEFF;
+	       cp == 0x2060 || cp == 0x3000 || cp == 0xFEFF;
 }
 
 static int is_control(uint32_t cp)
@@ -72,7 +75,7 @@ static void trim(struct issue_text *t)
 	int n;
 
 	while (t->len > 0 && (n = json_utf8_decode(t->s, t->len, &cp)) > 0 &&
-	       is_space(cp)) {
+	       is_blank(cp)) {
 		t->s += n;
 		t->len -= (size_t)n;
 	}
@@ -80,7 +83,7 @@ static void trim(struct issue_text *t)
 		size_t k = last_char_len(t->s, t->len);
 
 		if (json_utf8_decode(t->s + t->len - k, k, &cp) != (int)k ||
-		    !is_space(cp))
+		    !is_blank(cp))
 			break;
 		t->len -= k;
 	}
@@ -254,7 +257,7 @@ int issue_email_ok(const char *s, size_t len)
 	for (size_t i = 0; ok && i < t->len;) {
 		int n = json_utf8_decode(t->s + i, t->len - i, &cp);
 
-		ok = n > 0 && !is_space(cp);
+		ok = n > 0 && !is_blank(cp);
 		i += n > 0 ? (size_t)n : 1;
 	}
 	if (ok) {

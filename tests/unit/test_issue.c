@@ -143,6 +143,12 @@ static void trimmed(void **state)
 		"\"employee_name\":\"Ada\",\"employee_email\":"
 		"\"ada@example.com\",\"asset_type\":\"laptop\","
 		"\"asset_model\":\"X1\",\"comments\":\" c \"");
+	written("{\"employee_name\":\"\\u200bAda\\u2060\","
+		"\"employee_email\":\"ada@example.com\\ufeff\","
+		"\"asset_type\":\"laptop\",\"asset_model\":\"X1\"}",
+		"\"employee_name\":\"Ada\",\"employee_email\":"
+		"\"ada@example.com\",\"asset_type\":\"laptop\","
+		"\"asset_model\":\"X1\",\"comments\":\"\"");
 }
 
 static void missing(void **state)
@@ -155,6 +161,12 @@ static void missing(void **state)
 		"Missing fields: employee_name, employee_email, asset_type");
 	refused("{\"employee_name\":5}",
 		"Missing fields: employee_email, asset_type, asset_model");
+	/* Invisible characters alone look empty: zero-width space, word
+	 * joiner, byte order mark, zero-width joiner. */
+	refused("{\"employee_name\":\"\\u200b\",\"employee_email\":"
+		"\"a@b.c\",\"asset_type\":\"\\u2060\\ufeff\","
+		"\"asset_model\":\" \\u200d \"}",
+		"Missing fields: employee_name, asset_type, asset_model");
 }
 
 static void not_a_string(void **state)
@@ -252,7 +264,8 @@ static void email_shapes(void **state)
 {
 	static const char *const bad[] = {
 		"a", "a@", "@b.c", "a@b", "a@b@c.d", "a b@c.d", "a@b..c",
-		"a@.b.c", "a@b.c.", "a\\u00a0b@c.d", "a@b.c\\u2003x"};
+		"a@.b.c", "a@b.c.", "a\\u00a0b@c.d", "a@b.c\\u2003x",
+		"a\\u200bb@c.d"};
 	static const char *const good[] = {"a@b.c", "z\xc3\xb6@b\xc3\xa4.de",
 					   "x.y+z@s.example.co.uk"};
 	char body[512];
