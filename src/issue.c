@@ -25,8 +25,9 @@
  *      CR), not longer than its limit in code points;
  *   5. the email, when the kind reads it, is local@domain.
  * White space (ASCII and Unicode spaces) and invisible characters
- * (is_blank) around the four required values are trimmed before the checks and before storage; comments are kept as
- * sent. Unknown keys are ignored and never stored.
+ * (is_blank) around the four required values are trimmed before the
+ * checks and before storage; comments are kept as sent. Unknown keys are
+ * ignored and never stored.
  */
 #include "issue.h"
 
@@ -41,16 +42,23 @@ static const size_t field_limits[ISSUE_FIELDS] = {
 	ISSUE_NAME_MAX, ISSUE_EMAIL_MAX, ISSUE_TYPE_MAX, ISSUE_MODEL_MAX,
 	ISSUE_COMMENTS_MAX};
 
-/* White space, and the characters that show nothing on their own (the
- * zero-width space and joiners, the word joiner, the byte order mark):
- * a name made of them alone looks empty, so it counts as missing. */
-static int is_blank(uint32_t cp)
+static int is_space(uint32_t cp)
 {
 	return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' ||
-	       cp == 0x00A0 || cp == 0x1680 || cp == 0x180E ||
-	       (cp >= 0x2000 && cp <= 0x200D) || cp == 0x2028 ||
+	       cp == 0x00A0 || cp == 0x1680 ||
+	       (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
 	       cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
-	       cp == 0x2060 || cp == 0x3000 || cp == 0xFEFF;
+	       cp == 0x3000 || cp == 0xFEFF;
+}
+
+/* White space, and the characters that show nothing on their own (the
+ * zero-width space and joiners, the word joiner, U+180E): a name made
+ * of them alone looks empty, so it counts as missing. Inside a value
+ * they stay: joiners build emoji and some scripts' letters. */
+static int is_blank(uint32_t cp)
+{
+	return is_space(cp) || cp == 0x180E ||
+	       (cp >= 0x200B && cp <= 0x200D) || cp == 0x2060;
 }
 
 static int is_control(uint32_t cp)
@@ -257,7 +265,7 @@ int issue_email_ok(const char *s, size_t len)
 	for (size_t i = 0; ok && i < t->len;) {
 		int n = json_utf8_decode(t->s + i, t->len - i, &cp);
 
-		ok = n > 0 && !is_blank(cp);
+		ok = n > 0 && !is_space(cp);
 		i += n > 0 ? (size_t)n : 1;
 	}
 	if (ok) {

@@ -617,7 +617,7 @@ static int scan_log(struct store *s, const char *map, size_t len,
 		}
 		if (l->rc == EVENT_NOT_JSON && l->pos + l->n + 1 == len &&
 		    memchr(map + l->pos, '\0', l->n) != NULL)
-			break; /* torn: zeros where a block never reached disk */
+			break; /* torn: zeros, a block that never got written */
 		if (l->rc != 0)
 			snprintf(why, sizeof why, "%s", l->why);
 		if (l->rc != 0 || apply_line(s, l, sc, why, sizeof why) < 0) {
