@@ -66,7 +66,8 @@ struct store_result {
  * it failed, so it may or may not survive (restart needed); EROFS when
  * the store refuses writes after such a failure, nothing written;
  * ESHUTDOWN while closing; EOVERFLOW past STORE_ID_MAX; EINVAL for a by
- * or key that may not be written.
+ * or key that may not be written; ENOMEM when the line could not be made
+ * (nothing written).
  */
 int store_append(struct store *s, struct event *ev, struct store_result *res);
 
@@ -85,8 +86,9 @@ struct state *store_state(struct store *s);
 /* 1 after a failed sync: every append fails until a restart. */
 int store_is_broken(struct store *s);
 
-/* Waits for pending syncs, records the last id in the counter and
- * releases the directory. s may be NULL. */
+/* Records the last id in the counter and releases the directory. Call
+ * it once no append is running (every acknowledged line was synced by
+ * its own append). s may be NULL. */
 void store_close(struct store *s);
 
 #endif

@@ -95,6 +95,9 @@ static int store_failed(const struct api_out *out, int saved_errno)
 		msg = "every id has been used; nothing was issued";
 	else if (saved_errno == ESHUTDOWN)
 		msg = "the server is shutting down; nothing was written";
+	else if (saved_errno == ENOMEM)
+		msg = "the server is out of memory; nothing was written; "
+		      "try again later";
 	else
 		msg = "the log cannot be written (disk full?); nothing was "
 		      "written; try again later";
@@ -414,8 +417,8 @@ static int send_asset(struct store *st, const struct api_out *out,
 static const struct api_header replayed = {"Idempotent-Replayed", "true"};
 
 /* Appends ev and answers what came of it. */
-static int write_event(struct store *st, const struct api_out *out,
-		       struct event *ev)
+static int append_and_reply(struct store *st, const struct api_out *out,
+			    struct event *ev)
 {
 	struct store_result res;
 	struct api_header hd[2];
@@ -501,7 +504,7 @@ static int post_event(struct store *st, const struct api_match *m,
 			return api_error(out, 400, err, NULL, 0);
 		memcpy(ev.field, iss.field, sizeof ev.field);
 	}
-	status = write_event(st, out, &ev);
+	status = append_and_reply(st, out, &ev);
 	issue_free(&iss);
 	return status;
 }

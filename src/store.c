@@ -97,6 +97,7 @@ struct store {
 				 * failed: refuse appends until restart */
 	atomic_int stale;	/* a line is not in the state: the same */
 	int counter_failed;	/* the last counter write failed */
+	int counter_logged;	/* ... and that was logged (counter_write) */
 	int stopping;
 
 	unsigned long sync_calls; /* for the test-only fault hook */
@@ -144,6 +145,18 @@ static int log_write(struct store *s, const char *line, size_t len)
 
 /* ---- The counter file ---- */
 
+/* Logs a counter failure once, not once per request while the disk
+ * stays full; counter_write() says when it works again. */
+static void counter_log_failure(struct store *s, const char *verb,
+				const char *suffix)
+{
+	if (!s->counter_logged)
+		log_error("store: cannot %s %s/%s%s: %s (not logged again "
+			  "until it works)", verb, s->dir, STORE_COUNTER_NAME,
+			  suffix, strerror(errno));
+	s->counter_logged = 1;
+}
+
 static int counter_write(struct store *s, uint64_t value)
 {
 	char text[32];
@@ -153,22 +166,23 @@ static int counter_write(struct store *s, uint64_t value)
 	fd = openat(s->dir_fd, STORE_COUNTER_NAME ".tmp",
 		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		log_error("store: cannot create %s/%s.tmp: %s", s->dir,
-			  STORE_COUNTER_NAME, strerror(errno));
+		counter_log_failure(s, "create", ".tmp");
 		return -1;
 	}
 	if (fs_write_all(fd, text, (size_t)n) < 0 || fs_datasync(fd) < 0) {
-		log_error("store: cannot write %s/%s.tmp: %s", s->dir,
-			  STORE_COUNTER_NAME, strerror(errno));
+		counter_log_failure(s, "write", ".tmp");
 		goto out;
 	}
 	if (renameat(s->dir_fd, STORE_COUNTER_NAME ".tmp", s->dir_fd,
 		     STORE_COUNTER_NAME) < 0 ||
 	    fs_datasync(s->dir_fd) < 0) {
-		log_error("store: cannot replace %s/%s: %s", s->dir,
-			  STORE_COUNTER_NAME, strerror(errno));
+		counter_log_failure(s, "replace", "");
 		goto out;
 	}
+	if (s->counter_logged)
+		log_info("store: %s/%s written again", s->dir,
+			 STORE_COUNTER_NAME);
+	s->counter_logged = 0;
 	rc = 0;
 out:
 	close(fd);
@@ -398,8 +412,8 @@ static uint64_t write_event(struct store *s, const struct event *ev)
 
 	if (len == 0 || log_write(s, line, len) < 0) {
 		free(line);
-		if (len == 0 && line != NULL)
-			errno = EINVAL;
+		if (len == 0)
+			errno = ENOMEM; /* the line or its hash (OpenSSL) */
 		return 0;
 	}
 	free(line);
@@ -445,14 +459,16 @@ int store_append(struct store *s, struct event *ev, struct store_result *res)
 		ev->at = (int64_t)time(NULL);
 		seq = write_event(s, ev);
 		rc = seq == 0 ? -1 : 0;
-		res->outcome = STORE_WRITTEN;
-		res->id = ev->id;
-		res->event_no = (uint32_t)state_history(s->state, ev->id,
-							 NULL, 0);
+		if (seq != 0) { /* res->outcome is STORE_WRITTEN (0) */
+			res->id = ev->id;
+			res->event_no = (uint32_t)state_history(
+				s->state, ev->id, NULL, 0);
+		}
 	}
 	pthread_mutex_unlock(&s->mu);
 
-	if (rc != 0 || res->outcome > STORE_REPLAYED)
+	if (rc != 0 || (res->outcome != STORE_WRITTEN &&
+			res->outcome != STORE_REPLAYED))
 		return rc < 0 ? -1 : 0;
 	return wait_durable(s, seq);
 }

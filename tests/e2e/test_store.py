@@ -253,11 +253,19 @@ class FailingDisk(unittest.TestCase):
                          "written; try again later"}))
         self.assertEqual(os.path.getsize(s.log_path), size)
         self.assertEqual(self.read_counter(), b"2\n")
+        # Each request tried again, but the failure is logged once.
+        failures = [l for l in s.stderr_lines if "cannot write" in l]
+        self.assertEqual(len(failures), 1, s.stderr())
+        self.assertTrue(failures[0].endswith(
+            "error: store: cannot write %s/counter.tmp: File too large "
+            "(not logged again until it works)" % self.dir), failures[0])
 
         resource.prlimit(s.proc.pid, resource.RLIMIT_FSIZE,
                          (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
         self.assertEqual(s.post(GOOD)[2]["id"], 3)
         self.assertEqual(self.read_counter(), b"1003\n")
+        self.assertIn("store: %s/counter written again" % self.dir,
+                      s.stderr())
         self.assertEqual(s.stop(), 0)
         self.assertEqual(self.read_counter(), b"3\n")
         self.assertEqual([r["id"] for r in s.records()], [1, 2, 3])
