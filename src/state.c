@@ -92,8 +92,10 @@ struct state {
 	uint32_t *holder_head;	/* first asset of each holder's chain */
 	uint32_t *holder_group;
 	uint32_t *holder_next;	/* next holder of the same group */
+	uint32_t holder_room;	/* entries in the three tables above */
 	struct intern groups;	/* lower-cased email */
 	uint32_t *group_head;	/* first holder of each group */
+	uint32_t group_room;	/* entries in group_head */
 	struct intern types, models;
 	struct intern keys;
 	struct key_entry *key_entries;
@@ -353,56 +355,73 @@ static int group_of(const struct state *st, const char *email, size_t len)
 	return g;
 }
 
-/* Interns a holder; a new one joins its email's group. */
+/* Makes *room at least need entries in each table, doubling. A failure
+ * leaves every table as big as before or bigger, never smaller. */
+static int tables_room(uint32_t **tables[], int count, uint32_t *room,
+		       uint32_t need)
+{
+	uint32_t cap = *room ? *room : 1024;
+
+	while (cap < need)
+		cap *= 2;
+	if (cap == *room)
+		return 0;
+	for (int i = 0; i < count; i++) {
+		uint32_t *p = realloc(*tables[i], (size_t)cap * sizeof *p);
+
+		if (p == NULL)
+			return -1;
+		*tables[i] = p;
+	}
+	*room = cap;
+	return 0;
+}
+
+/* Interns a holder; a new one joins its email's group. Room is made in
+ * every table first, and the holder is interned last, so a failure
+ * leaves no holder without its tables (at most an empty group). */
 static int64_t holder_put(struct state *st, const struct issue_text *name,
 			  const struct issue_text *email)
 {
+	uint32_t **holder_tables[] = {&st->holder_head, &st->holder_group,
+				      &st->holder_next};
+	uint32_t **group_tables[] = {&st->group_head};
 	size_t len = name->len + 1 + email->len;
 	char small[512];
 	char *key = len <= sizeof small ? small : malloc(len), *l = NULL;
-	int added, g_added;
-	int64_t h, g = -1;
+	int added = 0;
+	int64_t h = -1, g = -1;
 
 	if (key == NULL)
 		return -1;
 	memcpy(key, name->s, name->len);
 	key[name->len] = '\0';
 	memcpy(key + name->len + 1, email->s, email->len);
-	h = intern_put(st, &st->holders, key, len, &added);
-	if (key != small)
-		free(key);
-	if (h < 0 || !added)
-		return h;
+	h = intern_find(&st->holders, key, len, hash_bytes(key, len));
+	if (h >= 0)
+		goto out;
 
-	uint32_t cap = st->holders.cap;
-	size_t sz = (size_t)cap * sizeof(uint32_t);
-	uint32_t *a = realloc(st->holder_head, sz);
-	if (a != NULL)
-		st->holder_head = a;
-	uint32_t *b = a ? realloc(st->holder_group, sz) : NULL;
-	if (b != NULL)
-		st->holder_group = b;
-	uint32_t *c = b ? realloc(st->holder_next, sz) : NULL;
-	if (c != NULL)
-		st->holder_next = c;
-	if (c != NULL && (l = lower_dup(email->s, email->len)) != NULL)
-		g = intern_put(st, &st->groups, l, email->len, &g_added);
-	free(l);
-	if (g >= 0 && g_added) {
-		uint32_t *d = realloc(st->group_head, (size_t)st->groups.cap *
-							      sizeof *d);
-		if (d == NULL)
-			g = -1;
-		else
-			(st->group_head = d)[g] = NONE;
-	}
-	if (g < 0)
-		return -1; /* Limit: the holder stays interned, unused. */
+	if (tables_room(holder_tables, 3, &st->holder_room,
+			st->holders.n + 1) < 0 ||
+	    tables_room(group_tables, 1, &st->group_room,
+			st->groups.n + 1) < 0 ||
+	    (l = lower_dup(email->s, email->len)) == NULL ||
+	    (g = intern_put(st, &st->groups, l, email->len, &added)) < 0)
+		goto out;	/* h is -1 */
+	if (added)
+		st->group_head[g] = NONE;
+	h = intern_put(st, &st->holders, key, len, &added);
+	if (h < 0)
+		goto out;
 
 	st->holder_head[h] = NONE;
 	st->holder_group[h] = (uint32_t)g;
 	st->holder_next[h] = st->group_head[g];
 	st->group_head[g] = (uint32_t)h;
+out:
+	free(l);
+	if (key != small)
+		free(key);
 	return h;
 }
 
