@@ -63,7 +63,8 @@ struct json_object {
  * errno tells the two failures apart: EINVAL when the body is refused
  * (a 400 for the client), ENOMEM when the decoded text could not be
  * allocated (a server fault). On success err holds "". docs/JSON.md lists
- * every message. Uses about 20 KiB of stack (jsmn's token array).
+ * every message. jsmn's token array (about 20 KiB) is allocated for the
+ * call, not taken from the stack.
  */
 int json_parse_object(const char *body, size_t len, struct json_object *obj,
 		      char *err, size_t errlen);

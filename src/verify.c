@@ -300,14 +300,17 @@ int verify_file(const char *path, const char *chain_key, const char *expect,
 		return -1;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode))
-		errno = EISDIR;
-	if (fd < 0 || errno == EISDIR || fstat(fd, &st) < 0) {
+	if (fd < 0 || fstat(fd, &st) < 0) {
 		snprintf(r->why, sizeof r->why, "%s: %s", path,
-			 errno == EISDIR ? "not a regular file"
-					 : strerror(errno));
+			 strerror(errno));
 		if (fd >= 0)
 			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(r->why, sizeof r->why, "%s: not a regular file",
+			 path);
+		close(fd);
 		return -1;
 	}
 	if (st.st_size > 0) {

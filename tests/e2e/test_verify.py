@@ -190,7 +190,8 @@ class Tampering(unittest.TestCase):
         self.assertEqual((code, out), (2, "assetd verify: --head must be "
                                        "LINES:HEAD, as GET /api/audit/head "
                                        "gives them\n"))
-        self.assertEqual(verify(self.work)[0], 2)
+        self.assertEqual(verify(self.work), (2, "assetd verify: %s: not a "
+                                             "regular file\n" % self.work))
 
 
 class KeyedChain(unittest.TestCase):
