@@ -2,7 +2,7 @@
 /*
  * fsutil: the file system calls assetd makes to keep files whole and
  * durable, each retried on EINTR here and nowhere else. Every function
- * returns 0, or -1 with errno set.
+ * returns 0 (the reads: a count), or -1 with errno set.
  */
 #ifndef ASSETD_FSUTIL_H
 #define ASSETD_FSUTIL_H
@@ -17,6 +17,9 @@ int fs_write_all(int fd, const void *buf, size_t len);
 /* Reads until len bytes or the end of the file. Returns the count, or
  * -1 with errno set. */
 ssize_t fs_read_full(int fd, void *buf, size_t len);
+
+/* The same from offset off, without moving the file position. */
+ssize_t fs_pread_full(int fd, void *buf, size_t len, off_t off);
 
 /* fdatasync(2): the data and the size, enough for an appended file. */
 int fs_datasync(int fd);

@@ -47,6 +47,25 @@ ssize_t fs_read_full(int fd, void *buf, size_t len)
 	return (ssize_t)got;
 }
 
+ssize_t fs_pread_full(int fd, void *buf, size_t len, off_t off)
+{
+	char *p = buf;
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = pread(fd, p + got, len - got, off + (off_t)got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
 int fs_datasync(int fd)
 {
 	int rc;

@@ -206,7 +206,7 @@ static int counter_read(struct store *s, uint64_t *value, char *err,
 			 STORE_COUNTER_NAME, strerror(errno));
 		return -1;
 	}
-	n = read(fd, text, sizeof text - 1);
+	n = fs_read_full(fd, text, sizeof text - 1);
 	close(fd);
 	if (n < 0) {
 		snprintf(err, errlen, "%s/%s: cannot read: %s", s->dir,
@@ -475,12 +475,7 @@ int store_append(struct store *s, struct event *ev, struct store_result *res)
 
 ssize_t store_read(struct store *s, uint64_t off, char *buf, size_t len)
 {
-	ssize_t n;
-
-	do
-		n = pread(s->log_fd, buf, len, (off_t)off);
-	while (n < 0 && errno == EINTR);
-	return n;
+	return fs_pread_full(s->log_fd, buf, len, (off_t)off);
 }
 
 struct state *store_state(struct store *s)
@@ -512,7 +507,7 @@ static int lock_dir(struct store *s, char *err, size_t errlen)
 			 STORE_LOCK_NAME, strerror(errno));
 		return -1;
 	}
-	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+	if (fs_lock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno == EWOULDBLOCK)
 			snprintf(err, errlen,
 				 "%s is in use by another assetd (lock %s)",
