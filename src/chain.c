@@ -14,9 +14,9 @@
  * lines written before chaining existed are covered from then on too
  * (and an empty prefix gives the SHA-256 of nothing).
  *
- * Without a key anyone who can edit the file can also recompute the
- * chain; the chain then catches careless edits and anything done after
- * a head was written down (docs/AUDIT.md). With a key kept from the
+ * Limit: without a key anyone who can edit the file can also recompute
+ * the chain; the chain then catches careless edits and anything done
+ * after a head was written down (docs/AUDIT.md). With a key kept from the
  * file's editors, a consistent forgery needs the key.
  *
  * Limit: the key cannot be changed, because nothing in the log records

@@ -63,6 +63,7 @@ int config_listen_addr(const char *listen, struct in_addr *addr)
 		return -1;
 	memcpy(host, listen, (size_t)(colon - listen));
 	host[colon - listen] = '\0';
+	/* Limit: IPv4 only: Debian's CivetWeb 1.15 is built without IPv6. */
 	if (inet_pton(AF_INET, host, addr) != 1 ||
 	    parse_uint(colon + 1, 0, 65535, &port) < 0)
 		return -1;

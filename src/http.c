@@ -525,7 +525,9 @@ static int header_count(const struct mg_request_info *ri, const char *name)
 }
 
 /* The client's IPv4 address: the peer's, or, when the peer is the
- * configured trusted proxy, the X-Real-IP it sets. */
+ * configured trusted proxy, the X-Real-IP it sets. Limit: any process
+ * connecting from the proxy's address is taken for the proxy, because a
+ * connection says nothing more about who made it (docs/TOKENS.md). */
 static const char *client_address(const struct http_server *srv,
 				  struct mg_connection *conn)
 {
@@ -562,6 +564,11 @@ static int refuse(struct mg_connection *conn, const struct access_result *r)
  * sends Origin with every cross-site POST, so another site's page
  * cannot write through a browser that can reach this server, even when
  * the server runs without tokens on loopback.
+ *
+ * Limit: a page that reached the server through DNS rebinding (its own
+ * host name pointed at this address) sends a Host and an Origin that
+ * agree, so it passes; only tokens stop it, because a server that
+ * answers any host name cannot tell that name from its own.
  */
 static int same_origin(struct mg_connection *conn)
 {

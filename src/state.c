@@ -39,6 +39,9 @@
 #define ARENA_BLOCK (1u << 20)
 #define SCAN_STEP 16384
 
+/* Limit: every asset stays in memory, about 64 bytes each (and 16 per
+ * event), because lookups, lists and searches answer without reading
+ * the log (docs/PERFORMANCE.md has the figures). */
 struct asset {
 	uint64_t id;
 	const char *comments;

@@ -418,6 +418,10 @@ static uint64_t write_event(struct store *s, const struct event *ev)
 	}
 	free(line);
 
+	/* Limit: the state shows the line before its sync, so that readers
+	 * never wait for one; if that sync fails, reads show an event whose
+	 * writer was told it may or may not be recorded, until a restart
+	 * re-reads the log. */
 	seq = atomic_load(&s->written_seq) + 1; /* only writers, under mu */
 	if (state_apply(s->state, ev, (uint64_t)s->size,
 			(uint32_t)(len - 1), seq) < 0) {
@@ -483,6 +487,9 @@ struct state *store_state(struct store *s)
 	return s->state;
 }
 
+/* Limit: the head counts a line written but not yet synced (a fraction
+ * of a millisecond), because it is read under mu, not sync_mu; a head
+ * taken then may name a line a crash loses. */
 void store_head(struct store *s, uint64_t *lines, char *head)
 {
 	pthread_mutex_lock(&s->mu);
