@@ -84,6 +84,11 @@ int event_parse(const char *line, size_t len, struct event *ev, char *why,
 
 void event_free(struct event *ev);
 
+/* Whether s[0..n) can be a line the writer writes, cut short: it starts
+ * with '{' and that object never closes. Anything a crash leaves of one
+ * write is; two lines run together, or a whole line edited, are not. */
+int event_is_cut_short(const char *s, size_t n);
+
 /* What a retry must repeat to be the same request: the kind, the asset
  * (0 for an issue) and the field values. SHA-256. */
 void event_digest(const struct event *ev, uint64_t target,

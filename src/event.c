@@ -360,6 +360,31 @@ fail:
 	return EVENT_BAD;
 }
 
+int event_is_cut_short(const char *s, size_t n)
+{
+	int depth = 0, in_string = 0;
+
+	if (n == 0 || s[0] != '{')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++;	/* the escaped byte, if any */
+			else if (c == '"')
+				in_string = 0;
+		} else if (c == '"') {
+			in_string = 1;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if ((c == '}' || c == ']') && --depth == 0) {
+			return 0;	/* closed: not a cut-short line */
+		}
+	}
+	return 1;
+}
+
 void event_free(struct event *ev)
 {
 	json_object_free(&ev->obj);

@@ -587,25 +587,36 @@ static int apply_line(struct store *s, const struct reader_line *l,
 	return 0;
 }
 
-/* A last line without its newline is kept when it is a complete event
- * that may follow the others: then only the newline was lost (an editor
- * drops it; a crash could, just before the end), and keeping it cannot
- * lose a record, while setting it aside could. Anything less is torn. */
-static void keep_unterminated(struct store *s, const struct reader_line *l,
-			      struct scan *sc)
+/*
+ * A last line without its newline. Returns 0 when it is torn: what a
+ * crash leaves of one write (the start of a line whose object never
+ * closes, or zero bytes where a block never got written), never
+ * acknowledged, to be set aside. Returns 1 when it is a whole event that
+ * may follow the others: only its newline was lost (an editor drops it;
+ * a crash could, just before the end), and it is kept. Anything else
+ * (two lines run together, a line edited) is damage: -1 with why.
+ */
+static int unterminated(struct store *s, const struct reader_line *l,
+			const char *map, struct scan *sc, char *why,
+			size_t whylen)
 {
+	const char *p = map + l->pos;
 	struct scan before = *sc;
-	char why[200];
 
-	if (l->rc != 0)
-		return;
-	if (apply_line(s, l, sc, why, sizeof why) < 0) {
+	if (memchr(p, '\0', l->n) != NULL || event_is_cut_short(p, l->n))
+		return 0;
+	if (l->rc != 0) {
+		snprintf(why, whylen, "%.170s (and no newline)", l->why);
+		return -1;
+	}
+	if (apply_line(s, l, sc, why, whylen) < 0) {
 		*sc = before;	/* its seq and chain are not the head */
-		return;
+		return -1;
 	}
 	sc->lines++;
 	sc->good = (off_t)(l->pos + l->n);
 	sc->unterminated = 1;
+	return 1;
 }
 
 /* Checks every line of map[0..len) and rebuilds the state from them;
@@ -630,8 +641,9 @@ static int scan_log(struct store *s, const char *map, size_t len,
 	}
 	while (rc == 0 && (l = reader_next(r)) != NULL) {
 		if (!l->whole) {
-			keep_unterminated(s, l, sc);
-			break; /* else torn: no newline */
+			if (unterminated(s, l, map, sc, why, sizeof why) < 0)
+				rc = -1;
+			break;
 		}
 		if (l->rc == EVENT_NOT_JSON && l->pos + l->n + 1 == len &&
 		    memchr(map + l->pos, '\0', l->n) != NULL)
@@ -654,26 +666,54 @@ static int scan_log(struct store *s, const char *map, size_t len,
 	return rc;
 }
 
+/* Appends text[0..n) and a newline to the side file, after a newline of
+ * its own if the file does not end in one; on failure cuts the file back
+ * to its size before, so it only ever holds whole entries. */
+static int torn_save(struct store *s, const char *text, size_t n)
+{
+	int fd = openat(s->dir_fd, STORE_TORN_NAME,
+			O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
+			0644);
+	struct stat st;
+	char last = '\n';
+	int rc, saved;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		saved = errno;
+		if (fd >= 0)
+			close(fd);
+		errno = saved;
+		return -1;
+	}
+	if (st.st_size > 0 &&
+	    fs_pread_full(fd, &last, 1, st.st_size - 1) != 1)
+		last = 0;	/* unknown: separate to be safe */
+
+	rc = 0;
+	if ((last != '\n' && fs_write_all(fd, "\n", 1) < 0) ||
+	    fs_write_all(fd, text, n) < 0 || fs_write_all(fd, "\n", 1) < 0 ||
+	    fs_datasync(fd) < 0 || fs_datasync(s->dir_fd) < 0)
+		rc = -1;
+	saved = errno;
+	if (rc < 0)
+		(void)fs_truncate(fd, st.st_size);
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
 /* Moves map[good..len) to the side file and cuts the log at good. */
 static int set_torn_tail_aside(struct store *s, const char *map,
 			       size_t len, off_t good, char *err,
 			       size_t errlen)
 {
 	size_t torn = len - (size_t)good;
-	int fd = openat(s->dir_fd, STORE_TORN_NAME,
-			O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 
-	if (fd < 0 || fs_write_all(fd, map + good, torn) < 0 ||
-	    fs_write_all(fd, "\n", 1) < 0 || fs_datasync(fd) < 0 ||
-	    fs_datasync(s->dir_fd) < 0) {
+	if (torn_save(s, map + good, torn) < 0) {
 		snprintf(err, errlen, "%s/%s: cannot save torn line: %s",
 			 s->dir, STORE_TORN_NAME, strerror(errno));
-		if (fd >= 0)
-			close(fd);
 		return -1;
 	}
-	close(fd);
-
 	if (fs_truncate(s->log_fd, good) < 0 || fs_datasync(s->log_fd) < 0) {
 		snprintf(err, errlen, "%s/%s: cannot cut torn line: %s", s->dir,
 			 STORE_LOG_NAME, strerror(errno));
@@ -733,8 +773,14 @@ static int open_log(struct store *s, uint64_t *last_id, char *err,
 		goto out;
 	if (sc.good < st.st_size &&
 	    set_torn_tail_aside(s, map, (size_t)st.st_size, sc.good, err,
-				errlen) < 0)
-		goto out;
+				errlen) < 0) {
+		/* Reads need only the whole lines before it; no line may
+		 * follow it, so appends are refused until a restart sets it
+		 * aside (a full disk, typically). */
+		log_error("store: %s; serving reads, refusing writes until a "
+			  "restart can set it aside", err);
+		s->stale = 1;
+	}
 	if (sc.unterminated && add_newline(s, &sc, err, errlen) < 0)
 		goto out;
 

@@ -270,6 +270,35 @@ class FailingDisk(unittest.TestCase):
         self.assertEqual(self.read_counter(), b"3\n")
         self.assertEqual([r["id"] for r in s.records()], [1, 2, 3])
 
+    def test_a_torn_tail_on_a_full_disk_waits_for_a_restart(self):
+        first = Server(data_dir=self.dir).start()
+        self.assertEqual(first.post(GOOD)[2]["id"], 1)
+        self.assertEqual(first.stop(), 0)
+        with open(first.log_path, "ab") as f:
+            f.write(b'{"id":2,"event":"iss')
+        size = os.path.getsize(first.log_path)
+
+        def no_room():
+            resource.setrlimit(resource.RLIMIT_FSIZE,
+                               (0, resource.RLIM_INFINITY))
+        s = Server(data_dir=self.dir, preexec=no_room).start()
+        self.assertIn("cannot save torn line: File too large; serving "
+                      "reads, refusing writes until a restart can set it "
+                      "aside", s.stderr())
+        self.assertEqual(s.request("GET", "/api/assets/1")[0], 200)
+        self.assertEqual(s.post(GOOD)[::2], (503, {
+            "error": "the log cannot be written safely; nothing was "
+                     "written; the server needs a restart"}))
+        self.assertEqual(os.path.getsize(s.log_path), size)
+        self.assertEqual(
+            os.path.getsize(os.path.join(self.dir, "assets.jsonl.torn")), 0)
+        self.assertEqual(s.stop(), 0)
+
+        self.server = Server(data_dir=self.dir).start()
+        self.assertEqual(self.server.post(GOOD)[2]["id"], 2)
+        with open(os.path.join(self.dir, "assets.jsonl.torn"), "rb") as f:
+            self.assertEqual(f.read(), b'{"id":2,"event":"iss\n')
+
     def read_counter(self):
         with open(os.path.join(self.dir, "counter"), "rb") as f:
             return f.read()

@@ -225,9 +225,38 @@ static void digest_tells_requests_apart(void **state)
 	assert_memory_not_equal(da, db, 32);
 }
 
+/* What a crash can leave of one line, and what it cannot. */
+static void cut_short_lines(void **state)
+{
+	static const struct {
+		const char *s;
+		int cut;
+	} cases[] = {
+		{"{", 1},
+		{"{\"id\":7,\"event\":\"iss", 1},
+		{"{\"a\":\"}\"", 1},		/* a brace inside a string */
+		{"{\"a\":\"\\\"}\"", 1},	/* an escaped quote, then one */
+		{"{\"a\":\"x\\", 1},		/* cut after a backslash */
+		{"{\"a\":[1,{\"b\":2}]", 1},
+		{"{}", 0},
+		{"{\"a\":1}  ", 0},
+		{"{\"a\":1}{\"b\":", 0},	/* two lines run together */
+		{"x{", 0},
+		{" {", 0},
+		{"", 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		assert_int_equal(event_is_cut_short(cases[i].s,
+						    strlen(cases[i].s)),
+				 cases[i].cut);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(cut_short_lines),
 		cmocka_unit_test(each_kind_exactly),
 		cmocka_unit_test(refuses_what_the_writer_cannot_write),
 		cmocka_unit_test(times_by_arithmetic),

@@ -408,6 +408,46 @@ static void last_line_without_newline_is_kept(void **state)
 	free(whole);
 }
 
+/* The side file only ever gets whole entries, each after a newline, and
+ * is never written through a link; when the torn bytes cannot be set
+ * aside, the store serves what it read but refuses appends. */
+static void torn_side_file_is_kept_whole(void **state)
+{
+	struct store *s;
+	struct store_result res;
+	struct event ev = issued(NULL);
+	char *torn, *log, target[300];
+
+	(void)state;
+	spit(STORE_TORN_NAME, "older");
+	spit(STORE_LOG_NAME, LINE(1) "{\"id\":2,\"ev");
+	s = open_ok();
+	torn = slurp(STORE_TORN_NAME);
+	assert_string_equal(torn, "older\n{\"id\":2,\"ev\n");
+	store_close(s);
+	free(torn);
+
+	unlink(path_of(STORE_TORN_NAME));
+	snprintf(target, sizeof target, "%s.target", path_of("x"));
+	spit("x.target", "");
+	assert_int_equal(symlink(target, path_of(STORE_TORN_NAME)), 0);
+	spit(STORE_LOG_NAME, LINE(1) "{\"id\":2,\"ev");
+	s = store_open(dir, NULL, err, sizeof err);
+	assert_non_null(s);
+	assert_int_equal(store_is_broken(s), 1);
+	assert_int_equal(store_append(s, &ev, &res), -1);
+	assert_int_equal(errno, EROFS);
+	store_close(s);
+	torn = slurp("x.target");
+	assert_string_equal(torn, "");
+	log = slurp(STORE_LOG_NAME);
+	assert_string_equal(log, LINE(1) "{\"id\":2,\"ev");
+	free(torn);
+	free(log);
+	unlink(path_of(STORE_TORN_NAME));
+	unlink(target);
+}
+
 /* Opens the log text and expects the start to stop at line with why. */
 static void assert_damaged(const char *log, int line, const char *why)
 {
@@ -434,6 +474,18 @@ static void damaged_middle_line_stops_start(void **state)
 	 * a torn write never ends in a newline. */
 	assert_damaged(LINE(1) "{\"id\":\"2\",\"event\":\"issued\"}\n", 2,
 		       "not an event (\"id\" first)");
+	/* A last line without its newline that is not the start of one
+	 * line: two lines run together, a whole line edited. */
+	assert_damaged(LINE(1) "{\"id\":2,\"event\":\"issued\"}{\"id\":3,",
+		       2, "unexpected data after the JSON object at offset 25 "
+			  "(and no newline)");
+	/* A whole event without its newline that may not follow. */
+	char twice[512];
+
+	snprintf(twice, sizeof twice, "%s%.*s", LINE(1),
+		 (int)strlen(LINE(1)) - 1, LINE(1));
+	assert_damaged(twice, 2, "this issued event for id 1 issues an id "
+				 "that is not above the last one issued");
 	/* So is a whole last line that is not JSON, unless it holds zero
 	 * bytes (last_line_without_newline_is_kept). */
 	assert_damaged(LINE(1) "xyz\"}\n", 2,
@@ -614,6 +666,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			last_line_without_newline_is_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			torn_side_file_is_kept_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			damaged_middle_line_stops_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(
