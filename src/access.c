@@ -158,6 +158,17 @@ static const char *bearer(const char *authorization)
 	return *authorization ? authorization : NULL;
 }
 
+/* The token's length without trailing blanks, which a header value may
+ * carry and no token has. */
+static size_t token_len(const char *token)
+{
+	size_t n = strlen(token);
+
+	while (n > 0 && (token[n - 1] == ' ' || token[n - 1] == '\t'))
+		n--;
+	return n;
+}
+
 /* A 401: counts against the client's address. */
 static void refuse(struct access *a, const char *client,
 		   const char *message, struct access_result *r)
@@ -197,7 +208,8 @@ void access_check(struct access *a, const char *client,
 		r->message = "a bearer token is required";
 		return;
 	}
-	if (!tokens_lookup(a->tokens, token, strlen(token), r->who, &role)) {
+	if (!tokens_lookup(a->tokens, token, token_len(token), r->who,
+			   &role)) {
 		refuse(a, client, "unknown token", r);
 		r->who[0] = '\0';
 		return;

@@ -98,6 +98,7 @@ struct store {
 	atomic_int stale;	/* a line is not in the state: the same */
 	int counter_failed;	/* the last counter write failed */
 	int counter_logged;	/* ... and that was logged (counter_write) */
+	int write_logged;	/* a failed append was logged (log_write, mu) */
 	int stopping;
 
 	unsigned long sync_calls; /* for the test-only fault hook */
@@ -122,17 +123,26 @@ static int log_sync(struct store *s)
 }
 
 /* Appends line[0..len); on any failure the file is cut back to the size
- * before it, so it keeps ending with a whole line. */
+ * before it, so it keeps ending with a whole line. A run of failures
+ * (a full disk) is logged once, and the first success after it. */
 static int log_write(struct store *s, const char *line, size_t len)
 {
 	int saved;
 
-	if (fs_write_all(s->log_fd, line, len) == 0)
+	if (fs_write_all(s->log_fd, line, len) == 0) {
+		if (s->write_logged)
+			log_info("store: appends to %s/%s work again", s->dir,
+				 STORE_LOG_NAME);
+		s->write_logged = 0;
 		return 0;
+	}
 
 	saved = errno;
-	log_error("store: append to %s/%s failed: %s", s->dir,
-		  STORE_LOG_NAME, strerror(saved));
+	if (!s->write_logged)
+		log_error("store: append to %s/%s failed: %s (not logged "
+			  "again until it works)", s->dir, STORE_LOG_NAME,
+			  strerror(saved));
+	s->write_logged = 1;
 	if (fs_truncate(s->log_fd, s->size) < 0) {
 		log_error("store: cannot cut %s/%s back to %lld bytes: %s",
 			  s->dir, STORE_LOG_NAME, (long long)s->size,

@@ -227,7 +227,14 @@ class FailingDisk(unittest.TestCase):
                          (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
         self.assertEqual(s.post(GOOD)[2]["id"], 2)
         self.assertEqual([r["id"] for r in s.records()], [1, 2])
-        self.assertIn("File too large", s.stderr())
+        # Three failures, logged once; then the recovery.
+        failed = [l for l in s.stderr_lines if "append to" in l]
+        self.assertEqual(len(failed), 1, s.stderr())
+        self.assertTrue(failed[0].endswith(
+            "error: store: append to %s failed: File too large (not logged "
+            "again until it works)" % s.log_path), failed[0])
+        self.assertIn("store: appends to %s work again" % s.log_path,
+                      s.stderr())
 
     def test_starts_on_a_full_disk_and_issues_once_it_has_room(self):
         first = Server(data_dir=self.dir).start()

@@ -112,6 +112,8 @@ static void roles(void **state)
 	assert_int_equal(r.status, 403);
 	assert_string_equal(r.message, "this token may only read");
 	assert_string_equal(r.who, "");
+	access_check(a, "10.0.0.1", "Bearer adt_i \t ", TOKEN_ISSUE, &r);
+	assert_int_equal(r.status, 0);
 	access_check(a, "10.0.0.1", "bearer  adt_i", TOKEN_ISSUE, &r);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.who, "desk");
