@@ -277,6 +277,12 @@ static int check_expect(struct walk *w)
 			     " lines, but the head written down had %" PRIu64,
 			     w->k - 1, w->expect_lines);
 	}
+	if (memcmp(w->value_at_expect, w->expect_head, CHAIN_HEX) != 0 &&
+	    w->expect_lines == 0) {
+		w->k = 1; /* names the file's start, not a line 0 */
+		return fault(w, "the head written down for 0 lines is not an "
+				"empty log's head");
+	}
 	if (memcmp(w->value_at_expect, w->expect_head, CHAIN_HEX) != 0) {
 		w->k = w->expect_lines;
 		return fault(w, "rewritten: the chain at this line differs "

@@ -192,6 +192,10 @@ class Tampering(unittest.TestCase):
                                        "gives them\n"))
         self.assertEqual(verify(self.work), (2, "assetd verify: %s: not a "
                                              "regular file\n" % self.work))
+        path = self.copy(self.log)
+        self.assertEqual(verify(path, "--head", "0:" + "0" * 64), (
+            1, "FAIL: %s: line 1: the head written down for 0 lines is "
+               "not an empty log's head\n" % path))
 
 
 class KeyedChain(unittest.TestCase):
