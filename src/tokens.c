@@ -873,6 +873,9 @@ static int cli_list(const char *path)
 
 	if (file_load(path, &f, err, sizeof err) < 0)
 		return cli_fail("%s", err);
+	if (f.id.err == ENOENT) /* a typo in the path should not look empty */
+		fprintf(stderr, "assetd token: %s does not exist: no tokens "
+				"yet\n", path);
 	for (size_t i = 0; i < f.tokens.count; i++)
 		printf("%s %s\n", f.tokens.v[i].name,
 		       tokens_role_name(f.tokens.v[i].role));
