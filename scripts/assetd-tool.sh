@@ -12,12 +12,17 @@
 #
 # Exit codes, the same for every tool:
 #   0   done
-#   1   the server refused the request (its message is printed; the API
-#       writes nothing for a refused request)
-#   2   no answer: curl failed (cannot connect, timed out), the reply was
-#       not assetd's, or curl, jq or this file is missing. After a
-#       timeout the request may still have taken effect: look before
-#       trying again.
+#   1   the server refused the request: any status but 2xx, 429 and
+#       503 (its message is printed; the API writes nothing for a
+#       refused request). Trying again won't help.
+#   2   try again later. Either the server said so, with its message
+#       printed: 429, too many failed tokens from this address (and
+#       Retry-After's seconds), or 503 (disk full, shutting down, needs
+#       a restart, ...). Or no answer: curl failed (cannot connect,
+#       timed out), the reply was not assetd's, or curl, jq or this
+#       file is missing. After a timeout, or the 503 saying the request
+#       may or may not be recorded, it may have taken effect: look
+#       before trying again.
 #   64  wrong usage: a bad option, a missing one, text that is not
 #       UTF-8, a bad ASSETD_URL / ASSETD_TOKEN or configuration file
 #
@@ -73,7 +78,8 @@ Configuration file: ~/.config/assetd ($XDG_CONFIG_HOME/assetd when
 that is set), lines of url=... and token=... ('#' starts a comment).
 
 Exit codes: 0 done; 1 the server refused (its message on stderr);
-2 no answer from the server (cannot connect, timed out, unreadable
+2 try again later: the server said so (HTTP 429 or 503, its message on
+stderr) or did not answer (cannot connect, timed out, unreadable
 reply); 64 wrong usage or configuration. See docs/TOOLS.md.
 EOF
 }
@@ -272,7 +278,9 @@ tool_cfg_add() {
 
 # Sends one request to PATH under the server's URL: a GET, or a POST of
 # the JSON in $2 (one line, as jq -c writes it). Leaves the HTTP status
-# in reply_status and the body in reply_body; exits 2 if curl fails.
+# in reply_status, the body in reply_body and the Retry-After header's
+# seconds in reply_retry_after (empty when not sent, or not a number of
+# seconds); exits 2 if curl fails.
 tool_request() {
 	tool_cfg=
 	tool_cfg_add url "$tool_url$1"
@@ -284,20 +292,30 @@ tool_request() {
 		tool_cfg_add data-binary "$2"
 	fi
 
-	# -q (first) ignores ~/.curlrc; -w puts the status on a last line.
+	# -q (first) ignores ~/.curlrc; -w puts the status and Retry-After
+	# on a last line, "429 42". Limit: %header{} needs curl 7.84 or
+	# later; an older curl gives no number, so no seconds are shown.
 	# shellcheck disable=SC2086 # tool_curl_opts is meant to split
 	tool_reply=$(printf '%s' "$tool_cfg" |
 		curl -q -sS --proto =http,https $tool_curl_opts \
-			-w '\n%{http_code}' --config -) ||
+			-w '\n%{http_code} %header{retry-after}' --config -) ||
 		tool_die 2 "cannot reach the server at $tool_url"
 
-	reply_status=${tool_reply##*"$tool_nl"}
+	tool_last=${tool_reply##*"$tool_nl"}
 	reply_body=${tool_reply%"$tool_nl"*}
+	reply_status=${tool_last%% *}
+	reply_retry_after=${tool_last#"$reply_status"}
+	reply_retry_after=${reply_retry_after# }
+	case $reply_retry_after in
+	'' | *[!0-9]* | ??????????*) reply_retry_after= ;;
+	esac
 }
 
-# Returns if the reply has status $1. Otherwise exits 1 with the
-# server's error message, or 2 for a success that is not the one asked
-# for (that is not assetd answering).
+# Returns if the reply has status $1. Otherwise prints the server's
+# error message and exits 2 for 429 (with Retry-After's seconds) and
+# 503, which say "try again later", and 1 for any other refusal; or
+# exits 2 for a success that is not the one asked for (that is not
+# assetd answering).
 tool_expect() {
 	[ "$reply_status" = "$1" ] && return 0
 	case $reply_status in
@@ -311,6 +329,15 @@ tool_expect() {
 		then .error | clean else empty end' 2>/dev/null) || tool_msg=
 	[ -n "$tool_msg" ] ||
 		tool_msg="the server answered HTTP $reply_status"
+
+	case $reply_status in
+	429)
+		[ -z "$reply_retry_after" ] ||
+			tool_msg="$tool_msg (retry after $reply_retry_after s)"
+		tool_die 2 "$tool_msg"
+		;;
+	503) tool_die 2 "$tool_msg" ;;
+	esac
 	tool_die 1 "$tool_msg"
 }
 

@@ -473,15 +473,37 @@ class Token(ToolRunner, unittest.TestCase):
                          (1, "", "asset-issue: this token may only read\n"))
         self.assertEqual(self.server.log_lines(), [])
 
+    def test_locked_out_address_429_is_retry_2(self):
+        # 20 unknown tokens lock 127.0.0.1 out for the rest of the
+        # minute: then even a good token gets 429 and Retry-After.
+        bad = {"Authorization": "Bearer adt_" + "0" * 64}
+        for _ in range(20):
+            self.assertEqual(
+                self.server.request("GET", "/api/assets/1", headers=bad)[0],
+                401)
+        status, headers, _ = self.server.request("GET", "/api/assets/1",
+                                                 headers=bad)
+        self.assertEqual(status, 429)
+        self.assertRegex(headers["retry-after"], r"^[0-9]+$")
+        code, out, err = self.issue("--token", self.tok["issue"])
+        self.assertEqual((code, out), (2, ""))
+        self.assertRegex(err, r"^asset-issue: too many failed tokens from "
+                         r"this address; try again later \(retry after "
+                         r"[0-9]+ s\)\n\Z")
+        self.assertEqual(self.server.log_lines(), [])
+
 
 class StandIn(http.server.BaseHTTPRequestHandler):
     """Answers every request with the next of server.replies, a list of
-    (status, body bytes), and records each request's path."""
+    (status, body bytes) or (status, body bytes, {header: value}), and
+    records each request's path."""
 
     def do_GET(self):
         self.server.paths.append(self.path)
-        status, body = self.server.replies.pop(0)
+        status, body, *headers = self.server.replies.pop(0)
         self.send_response(status)
+        for name, value in (headers[0] if headers else {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -533,6 +555,81 @@ class NotAssetd(ToolRunner, unittest.TestCase):
         self.httpd.replies = [(400, b'{"error":"bad \\u001b[31m key"}')]
         self.assertEqual(self.run_tool("asset-find"),
                          (1, "", "asset-find: bad ?[31m key\n"))
+
+    # Each tool with arguments it accepts, for replies every tool
+    # treats alike.
+    ARGS = [("asset-issue", ["--name", "A", "--email", "a@example.com",
+                             "--type", "t", "--model", "m"]),
+            ("asset-return", ["7"]),
+            ("asset-transfer", ["7", "--name", "B", "--email",
+                                "b@example.com"]),
+            ("asset-show", ["7"]),
+            ("asset-find", [])]
+
+    def test_too_many_failed_tokens_429_is_retry_2(self):
+        # The body and header assetd sends to a locked-out address.
+        body = (b'{"error":"too many failed tokens from this address; '
+                b'try again later"}')
+        message = "too many failed tokens from this address; try again later"
+        for tool, args in self.ARGS:
+            for headers, shown in [
+                    ({"Retry-After": "42"}, " (retry after 42 s)"),
+                    ({}, ""),
+                    # Not a number of seconds: not shown.
+                    ({"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"}, ""),
+                    ({"Retry-After": "-1"}, "")]:
+                with self.subTest(tool=tool, headers=headers):
+                    self.httpd.replies = [(429, body, headers)]
+                    self.assertEqual(
+                        self.run_tool(tool, *args),
+                        (2, "", "%s: %s%s\n" % (tool, message, shown)))
+        self.assertEqual(len(self.httpd.paths), 4 * len(self.ARGS))
+
+    def test_server_unavailable_503_is_retry_2(self):
+        # Every 503 assetd sends (docs/API.md), those that need a
+        # restart too: after it, trying again is what to do.
+        messages = [
+            "the log cannot be written (disk full?); nothing was written; "
+            "try again later",
+            "the log could not be synced: this request may or may not be "
+            "recorded (after the restart, look it up or retry with the "
+            "same Idempotency-Key); the server needs a restart",
+            "the log cannot be written safely; nothing was written; the "
+            "server needs a restart",
+            "every id has been used; nothing was issued",
+            "the id counter cannot be written; nothing was written; try "
+            "again later",
+            "the server is shutting down",
+            "out of memory",
+        ]
+        for n, message in enumerate(messages):
+            for tool, args in (self.ARGS[n % len(self.ARGS)], self.ARGS[3]):
+                with self.subTest(tool=tool, message=message):
+                    self.httpd.replies = [
+                        (503, json.dumps({"error": message}).encode())]
+                    self.assertEqual(self.run_tool(tool, *args),
+                                     (2, "", "%s: %s\n" % (tool, message)))
+        # A 503 without assetd's JSON, from a proxy say, is retry too.
+        self.httpd.replies = [(503, b"<html>Service Unavailable</html>")]
+        self.assertEqual(
+            self.run_tool("asset-find"),
+            (2, "", "asset-find: the server answered HTTP 503\n"))
+
+    def test_other_refusals_stay_1_even_with_retry_after(self):
+        # Only 429 and 503 mean "later": a 4xx the request caused is 1,
+        # whatever headers come with it.
+        for tool, args in self.ARGS:
+            for status, message in [(400, "unknown parameter \"x\""),
+                                    (401, "unknown token"),
+                                    (404, "no asset with id 7"),
+                                    (413, "request body is larger than "
+                                          "65536 bytes")]:
+                with self.subTest(tool=tool, status=status):
+                    self.httpd.replies = [
+                        (status, json.dumps({"error": message}).encode(),
+                         {"Retry-After": "42"})]
+                    self.assertEqual(self.run_tool(tool, *args),
+                                     (1, "", "%s: %s\n" % (tool, message)))
 
     def test_garbled_success_2(self):
         for tool, args, reply in [
