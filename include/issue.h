@@ -56,8 +56,10 @@ int issue_parse_kind(const char *body, size_t len, enum issue_kind kind,
 
 void issue_free(struct issue *iss);
 
-/* 1 when s[0..len) (valid UTF-8, no control characters) passes the
- * email rule: local@domain, no white space, a dot in the domain. */
+/* 1 when s[0..len) passes the email rule (src/issue.c): local@domain,
+ * both dot-atoms of ASCII atext or visible non-ASCII characters, the
+ * domain of two or more labels; no white space, control or invisible
+ * (Default_Ignorable) character. Does not check the length limit. */
 int issue_email_ok(const char *s, size_t len);
 
 #endif

@@ -16,18 +16,24 @@
  * A body passes these checks in this order; the first fault is the
  * reply (400):
  *   1. it is exactly one JSON object (json_parse_object);
- *   2. no required field is missing: absent, null, or a string that is
- *      empty or white space only; all missing ones are named at once, in
- *      the order name, email, type, model;
+ *   2. no required field is missing: absent, null, or a string of
+ *      nothing but is_blank characters; all missing ones are named at
+ *      once, in the order name, email, type, model;
  *   3. no key is given twice;
  *   4. each field the kind reads: a string (comments may also be null
  *      or absent), no control characters (comments may hold tab, LF and
  *      CR), not longer than its limit in code points;
- *   5. the email, when the kind reads it, is local@domain.
- * White space (ASCII and Unicode spaces) and invisible characters
- * (is_blank) around the four required values are trimmed before the
- * checks and before storage; comments are kept as sent. Unknown keys are
- * ignored and never stored.
+ *   5. the email, when the kind reads it, is local@domain as
+ *      issue_email_ok states it: dot-atoms of ASCII atext or visible
+ *      non-ASCII, a domain of two or more labels, and no invisible
+ *      character anywhere, so no two holders differ only in what does
+ *      not show.
+ * The is_blank characters (ASCII and Unicode white space, and every
+ * Default_Ignorable_Code_Point of Unicode 15: joiners, bidi controls,
+ * soft hyphen, fillers, variation selectors, tags) are trimmed from
+ * both ends of the four required values before the checks and before
+ * storage; inside names, types and models they stay. Comments are kept
+ * as sent. Unknown keys are ignored and never stored.
  */
 #include "issue.h"
 
@@ -51,14 +57,37 @@ static int is_space(uint32_t cp)
 	       cp == 0x3000 || cp == 0xFEFF;
 }
 
-/* White space, and the characters that show nothing on their own (the
- * zero-width space and joiners, the word joiner, U+180E): a name made
- * of them alone looks empty, so it counts as missing. Inside a value
- * they stay: joiners build emoji and some scripts' letters. */
+/* Default_Ignorable_Code_Point, from DerivedCoreProperties.txt of
+ * Unicode 15.0: format characters, fillers, variation selectors and
+ * tags, which show nothing on their own. Sorted, bounds included. */
+static const struct cp_range {
+	uint32_t first, last;
+} ignorable[] = {
+	{0x00AD, 0x00AD},   {0x034F, 0x034F},   {0x061C, 0x061C},
+	{0x115F, 0x1160},   {0x17B4, 0x17B5},   {0x180B, 0x180F},
+	{0x200B, 0x200F},   {0x202A, 0x202E},   {0x2060, 0x206F},
+	{0x3164, 0x3164},   {0xFE00, 0xFE0F},   {0xFEFF, 0xFEFF},
+	{0xFFA0, 0xFFA0},   {0xFFF0, 0xFFF8},   {0x1BCA0, 0x1BCA3},
+	{0x1D173, 0x1D17A}, {0xE0000, 0xE0FFF}};
+
+static int is_ignorable(uint32_t cp)
+{
+	for (size_t i = 0; i < sizeof ignorable / sizeof *ignorable; i++) {
+		if (cp < ignorable[i].first)
+			return 0;
+		if (cp <= ignorable[i].last)
+			return 1;
+	}
+	return 0;
+}
+
+/* White space, and the characters that show nothing (is_ignorable): a
+ * name made of them alone looks empty, so it counts as missing. Inside
+ * a name, type or model they stay: joiners build emoji, and isolates
+ * and marks order bidi text. */
 static int is_blank(uint32_t cp)
 {
-	return is_space(cp) || cp == 0x180E ||
-	       (cp >= 0x200B && cp <= 0x200D) || cp == 0x2060;
+	return is_space(cp) || is_ignorable(cp);
 }
 
 static int is_control(uint32_t cp)
@@ -76,7 +105,28 @@ static size_t last_char_len(const char *s, size_t len)
 	return n;
 }
 
-/* Narrows t to drop white space at both ends. t is valid UTF-8. */
+/* Whether cp, the last character of s[0..len), closes what comes before
+ * it and must stay: a variation selector after a visible character
+ * (the U+FE0F of a red heart), or the cancel tag that ends a flag's tag
+ * sequence. A stray one is trimmed like any other blank. */
+static int closes_a_character(const char *s, size_t len, uint32_t cp)
+{
+	uint32_t before;
+	size_t k;
+
+	if (cp == 0xE007F)
+		return 1;
+	if (!((cp >= 0xFE00 && cp <= 0xFE0F) ||
+	      (cp >= 0xE0100 && cp <= 0xE01EF)) || len == 0)
+		return 0;
+	k = last_char_len(s, len);
+	return json_utf8_decode(s + len - k, k, &before) == (int)k &&
+	       !is_blank(before);
+}
+
+/* Narrows t to drop is_blank characters at both ends (at the end, not
+ * one that closes a character: closes_a_character). t is valid UTF-8.
+ * A value of blanks alone is emptied by the first loop. */
 static void trim(struct issue_text *t)
 {
 	uint32_t cp;
@@ -91,7 +141,7 @@ static void trim(struct issue_text *t)
 		size_t k = last_char_len(t->s, t->len);
 
 		if (json_utf8_decode(t->s + t->len - k, k, &cp) != (int)k ||
-		    !is_blank(cp))
+		    !is_blank(cp) || closes_a_character(t->s, t->len - k, cp))
 			break;
 		t->len -= k;
 	}
@@ -251,30 +301,78 @@ static int check_field(struct issue *iss, int f, char *err, size_t errlen)
 	return check_text(f, t, err, errlen);
 }
 
-/* local@domain: one '@', no white space, a dot in the domain and no
- * empty labels. Control characters were refused already. */
+/* Whether cp may stand between the dots of an address: the ASCII that
+ * RFC 5322 allows (atext in the local part; letters, digits and '-' in a
+ * domain label), or any non-ASCII character that shows something (RFC
+ * 6531), so never one of is_blank or is_control. */
+static int is_address_char(uint32_t cp, int in_domain)
+{
+	if (cp >= 0x80)
+		return !is_control(cp) && !is_blank(cp);
+	if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
+	    (cp >= '0' && cp <= '9') || cp == '-')
+		return 1;
+	return !in_domain && cp != 0 &&
+	       strchr("!#$%&'*+/=?^_`{|}~", (int)cp) != NULL;
+}
+
+/* Whether a label that just ended, of chars characters with last the
+ * final one, is whole: in a domain 1-63 characters, not ending in '-';
+ * in a local part not empty. */
+static int label_ok(size_t chars, uint32_t last, int in_domain)
+{
+	if (!in_domain)
+		return chars > 0;
+	return chars > 0 && chars <= 63 && last != '-';
+}
+
+/* Whether s[0..len) is a dot-atom: labels of address characters joined
+ * by single dots, with at least two labels in a domain and no domain
+ * label starting with '-'. */
+static int dot_atom_ok(const char *s, size_t len, int in_domain)
+{
+	size_t labels = 1, chars = 0;
+	uint32_t cp, last = 0;
+
+	for (size_t i = 0; i < len;) {
+		int n = json_utf8_decode(s + i, len - i, &cp);
+
+		if (n < 0)
+			return 0;
+		i += (size_t)n;
+		if (cp == '.') {
+			if (!label_ok(chars, last, in_domain))
+				return 0;
+			labels++;
+			chars = 0;
+			continue;
+		}
+		if (!is_address_char(cp, in_domain) ||
+		    (in_domain && chars == 0 && cp == '-'))
+			return 0;
+		chars++;
+		last = cp;
+	}
+	return label_ok(chars, last, in_domain) &&
+	       labels >= (in_domain ? 2u : 1u);
+}
+
+/* local@domain, both dot-atoms (RFC 5322 with RFC 6531's UTF-8): no
+ * quoted local part, no IP literal, no white space and no character
+ * that shows nothing, so two addresses never differ only in what does
+ * not show. The length limit is the caller's.
+ * Limit: look-alike letters from other scripts (Cyrillic 'а' for 'a')
+ * pass, because telling them apart needs Unicode's confusables data. */
 int issue_email_ok(const char *s, size_t len)
 {
-	const struct issue_text t0 = {s, len}, *t = &t0;
-	const char *at = memchr(t->s, '@', t->len);
-	const char *domain, *end = t->s + t->len;
-	uint32_t cp;
-	int ok = at != NULL && at > t->s &&
-		 memchr(at + 1, '@', (size_t)(end - at - 1)) == NULL;
+	const char *at = memchr(s, '@', len);
+	size_t local;
 
-	for (size_t i = 0; ok && i < t->len;) {
-		int n = json_utf8_decode(t->s + i, t->len - i, &cp);
-
-		ok = n > 0 && !is_space(cp);
-		i += n > 0 ? (size_t)n : 1;
-	}
-	if (ok) {
-		domain = at + 1;
-		ok = domain < end && *domain != '.' && end[-1] != '.' &&
-		     memchr(domain, '.', (size_t)(end - domain)) != NULL &&
-		     memmem(domain, (size_t)(end - domain), "..", 2) == NULL;
-	}
-	return ok;
+	if (at == NULL)
+		return 0;
+	local = (size_t)(at - s);
+	return dot_atom_ok(s, local, 0) &&
+	       dot_atom_ok(at + 1, len - local - 1, 1);
 }
 
 static int check_email(const struct issue_text *t, char *err, size_t errlen)

@@ -8,7 +8,9 @@ splitters), right-to-left marks (U+202E, U+200F), emoji (with ZWJ and
 flags), combining characters, non-BMP characters, and Unicode spaces.
 Comments may also hold tab, CR and LF; the four required fields may not
 (control characters are refused there), so those appear only at their
-edges, where they are trimmed.
+edges, where they are trimmed. Emails hold every character a dot-atom
+allows; one with a character that shows nothing inside, or of another
+shape (quotes, backslashes, brackets), is refused with 400.
 
 Checks, against the log file on disk:
 - `wc -l` equals the number of records;
@@ -24,6 +26,7 @@ import os
 import shutil
 import subprocess
 import unittest
+from urllib.parse import quote
 
 from harness import GOOD, ServerTest
 
@@ -37,6 +40,17 @@ SPACES = (" \t\r\n\u00a0\u1680" +
           "".join(chr(c) for c in range(0x2000, 0x200b)) +
           "\u2028\u2029\u202f\u205f\u3000\ufeff")
 
+# Default_Ignorable_Code_Point (Unicode 15, DerivedCoreProperties.txt):
+# characters that show nothing, also trimmed there, and refused inside an
+# email.
+IGNORABLE = "".join(chr(c) for first, last in (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C),
+    (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F),
+    (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F),
+    (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF)) for c in range(first, last + 1))
+
 # Text that is hostile anywhere (no control characters).
 HOSTILE = [
     'Ada "The Countess" Lovelace',
@@ -45,6 +59,7 @@ HOSTILE = [
     '"}{"id":1,"event":"issued"}',                   # a record injection
     'line\u2028sep\u2029para',                       # JS line breaks
     '\u202eevil.exe\u202c txt',                      # right-to-left override
+    'report\u202egpj.exe',                           # ... inside a value
     'abc\u200fdef\u200e',                            # RLM, LRM
     '\u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627',  # RTL text
     'Zo\u00eb \u00c7elik',                           # precomposed
@@ -73,20 +88,37 @@ LINE_BREAKS = [
     'mixed\n\u2028\r\u2029\t"\\\u202e\U0001f4bb',
 ]
 
+# Emails that are accepted; the leading U+202E is trimmed like a space.
 EMAILS = [
     'zo\u00eb.\u00e7elik@ex\u00e4mple.com',
     "o'brien+it@example.com",
+    '=1+2@example.com',
+    "${jndi}{{7*7}}%s%n!#&/?^_`|~@example.com",
+    '\u202eeve@example.com',
+    '\U0001f469\U0001f4bb@example.com',
+    '\u7528\u6237@\u4f8b\u5b50.\u5e7f\u544a',
+    "a}{'id'|2@example.com",
+]
+
+# Emails that are refused: a character that shows nothing inside (the
+# address would look like another holder's), or a shape that is not
+# RFC 5322's dot-atom (quotes, backslashes, brackets, ':').
+REFUSED_EMAILS = [
+    '\U0001f469\u200d\U0001f4bb@example.com',
+    't\u200b@example.com',
+    'eve\u202e@example.com',
+    'ada@exa\u00admple.com',
+    'ada\U000e0041@example.com',
     '"quoted\\"x"@example.com',
     'back\\slash@example.com',
-    '\u202eeve@example.com',
-    '\U0001f469\u200d\U0001f4bb@example.com',
-    '\u7528\u6237@\u4f8b\u5b50.\u5e7f\u544a',
     'a}{"id":2@example.com',
+    '<ada@example.com>',
+    'ada@[127.0.0.1]',
 ]
 
 
 def trim(value):
-    return value.strip(SPACES)
+    return value.strip(SPACES + IGNORABLE)
 
 
 def have(tool):
@@ -196,7 +228,7 @@ class Injection(ServerTest):
         bodies = self.post_all()
         path = self.server.log_path
         names = ["Zo\u00eb \u00c7elik", "Zoe\u0308 C\u0327elik",
-                 "\u202eevil.exe\u202c txt",
+                 "report\u202egpj.exe",
                  "\U0001f469\u200d\U0001f4bb Ada \U0001f1ec\U0001f1e7 "
                  "\U0001f600",
                  "\u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627",
@@ -240,6 +272,32 @@ class Injection(ServerTest):
             out = subprocess.run(["grep", "-c", "--", '"id":%d,' % n, path],
                                  capture_output=True).stdout
             self.assertEqual(int(out), 1 if n == 1 else 0)
+
+    def test_lookalike_and_malformed_emails_400(self):
+        """An email that would look like another holder's, or is not a
+        dot-atom, is refused in an issue, in a transfer and in a URL."""
+        bad = "employee_email must be an address like name@example.com"
+        for email in REFUSED_EMAILS:
+            with self.subTest(email=email):
+                self.assertError(self.server.post(
+                    dict(GOOD, employee_email=email)), 400, bad)
+        self.assertNothingWritten()
+
+        # t\u200b@example.com is not a second holder next to t@...
+        holder = dict(GOOD, employee_email="t@example.com")
+        self.assertEqual(self.server.post(holder)[0], 201)
+        self.assertError(self.server.request(
+            "POST", "/api/assets/1/transfer",
+            {"employee_name": "T", "employee_email": "t\u200b@example.com"}),
+            400, bad)
+        self.assertError(self.server.request(
+            "POST", "/api/assets/1/transfer", holder), 409,
+            "asset 1 is already held by that employee")
+        for email in ("t\u200b@example.com", "t@example.com\u200b"):
+            path = "/api/employees/%s/assets" % quote(email, safe="@")
+            self.assertError(self.server.request("GET", path), 400,
+                             "employee email must be an address like "
+                             "name@example.com")
 
 
 if __name__ == "__main__":

@@ -260,25 +260,197 @@ static void lengths_in_code_points(void **state)
 	refused(body, "employee_email is longer than 254 characters");
 }
 
+/* Every Default_Ignorable_Code_Point counts as blank, not only the
+ * zero-width ones: a bidi override, a soft hyphen, a Hangul filler, a
+ * tag character (U+E0041, as a surrogate pair and as raw UTF-8), the
+ * isolates, invisible operators, variation selectors and the rest. */
+static void invisible_alone_is_missing(void **state)
+{
+	static const char *const blank[] = {
+		"\\u202e", "\\u00ad", "\\u3164", "\\udb40\\udc41",
+		"\xf3\xa0\x81\x81", "\\u2066\\u2069", "\\u2061\\u2064",
+		"\\u115f\\u1160\\uffa0", "\\ufe0f\\u034f\\u061c",
+		"\\ud834\\udd73\\u17b4\\u180f\\ufff0\\ud82f\\udca0"};
+	char body[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof blank / sizeof *blank; i++) {
+		body_with("employee_name", blank[i], body, sizeof body);
+		refused(body, "Missing fields: employee_name");
+		body_with("asset_type", blank[i], body, sizeof body);
+		refused(body, "Missing fields: asset_type");
+	}
+	refused("{\"employee_name\":\"\\u202e\",\"employee_email\":"
+		"\"\\u00ad\",\"asset_type\":\"\\udb40\\udc41\","
+		"\"asset_model\":\"\\u3164\"}",
+		"Missing fields: employee_name, employee_email, asset_type, "
+		"asset_model");
+}
+
+/* Writes cp as UTF-8 and a NUL into out[0..5). */
+static void utf8(uint32_t cp, char *out)
+{
+	unsigned char *u = (unsigned char *)out;
+
+	if (cp < 0x800) {
+		u[0] = (unsigned char)(0xC0 | cp >> 6);
+		u[1] = (unsigned char)(0x80 | (cp & 0x3F));
+		u[2] = 0;
+	} else if (cp < 0x10000) {
+		u[0] = (unsigned char)(0xE0 | cp >> 12);
+		u[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+		u[2] = (unsigned char)(0x80 | (cp & 0x3F));
+		u[3] = 0;
+	} else {
+		u[0] = (unsigned char)(0xF0 | cp >> 18);
+		u[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
+		u[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+		u[3] = (unsigned char)(0x80 | (cp & 0x3F));
+		u[4] = 0;
+	}
+}
+
+/* The ends of each range of Default_Ignorable_Code_Point (Unicode 15)
+ * are blank; the characters just outside are not (white space next to
+ * a range is left out). */
+static void invisible_bounds(void **state)
+{
+	static const uint32_t blank[] = {
+		0x00AD,  0x034F,  0x061C,  0x115F,  0x1160,  0x17B4,
+		0x17B5,  0x180B,  0x180F,  0x200B,  0x200F,  0x202A,
+		0x202E,  0x2060,  0x206F,  0x3164,  0xFE00,  0xFE0F,
+		0xFEFF,  0xFFA0,  0xFFF0,  0xFFF8,  0x1BCA0, 0x1BCA3,
+		0x1D173, 0x1D17A, 0xE0000, 0xE0FFF};
+	static const uint32_t shown[] = {
+		0x00AC,  0x00AE,  0x034E,  0x0350,  0x061B,  0x061D,
+		0x115E,  0x1161,  0x17B3,  0x17B6,  0x180A,  0x1810,
+		0x2010,  0x2030,  0x2070,  0x3163,  0x3165,  0xFDFF,
+		0xFE10,  0xFEFE,  0xFF9F,  0xFFA1,  0xFFEF,  0xFFF9,
+		0x1BC9F, 0x1BCA4, 0x1D172, 0x1D17B, 0xDFFFD, 0xE1000};
+	char ch[5], body[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof blank / sizeof *blank; i++) {
+		utf8(blank[i], ch);
+		body_with("asset_model", ch, body, sizeof body);
+		refused(body, "Missing fields: asset_model");
+	}
+	for (size_t i = 0; i < sizeof shown / sizeof *shown; i++) {
+		utf8(shown[i], ch);
+		body_with("asset_model", ch, body, sizeof body);
+		assert_int_equal(check(body), 0);
+	}
+}
+
+/* ... and is trimmed from both ends of a real value; inside a name,
+ * type, model or comment it stays. */
+static void invisible_trimmed(void **state)
+{
+	(void)state;
+	written("{\"employee_name\":\"\\u202eAda\\u202e\","
+		"\"employee_email\":\"\\u00adada@example.com\\u00ad\","
+		"\"asset_type\":\"\\u3164laptop\\u3164\","
+		"\"asset_model\":\"\\udb40\\udc41X1\\udb40\\udc41\"}",
+		"\"employee_name\":\"Ada\",\"employee_email\":"
+		"\"ada@example.com\",\"asset_type\":\"laptop\","
+		"\"asset_model\":\"X1\",\"comments\":\"\"");
+	written("{\"employee_name\":\"\\u2066A\\u202eb\\u2069 \\u00ad\","
+		"\"employee_email\":\"ada@example.com\","
+		"\"asset_type\":\"\\ufe0flap\\u00adtop\\u2064\","
+		"\"asset_model\":\"\\u3164X\\u200d1\\udb40\\udc41\","
+		"\"comments\":\"\\u202e c \\u00ad\"}",
+		"\"employee_name\":\"A\xe2\x80\xae" "b\",\"employee_email\":"
+		"\"ada@example.com\",\"asset_type\":\"lap\xc2\xadtop\","
+		"\"asset_model\":\"X\xe2\x80\x8d" "1\",\"comments\":"
+		"\"\xe2\x80\xae c \xc2\xad\"");
+	/* What closes an emoji stays at the end: the U+FE0F of a red
+	 * heart, a flag's tags up to its cancel tag. */
+	written("{\"employee_name\":\"Ada \\u2764\\ufe0f\","
+		"\"employee_email\":\"ada@example.com\","
+		"\"asset_type\":\"laptop\",\"asset_model\":\"X1 "
+		"\\ud83c\\udff4\\udb40\\udc67\\udb40\\udc62\\udb40\\udc73"
+		"\\udb40\\udc63\\udb40\\udc74\\udb40\\udc7f\"}",
+		"\"employee_name\":\"Ada \xe2\x9d\xa4\xef\xb8\x8f\","
+		"\"employee_email\":\"ada@example.com\",\"asset_type\":"
+		"\"laptop\",\"asset_model\":\"X1 \xf0\x9f\x8f\xb4"
+		"\xf3\xa0\x81\xa7\xf3\xa0\x81\xa2\xf3\xa0\x81\xb3"
+		"\xf3\xa0\x81\xa3\xf3\xa0\x81\xb4\xf3\xa0\x81\xbf\","
+		"\"comments\":\"\"");
+}
+
+static void refused_email(const char *email)
+{
+	char body[512];
+
+	body_with("employee_email", email, body, sizeof body);
+	refused(body, "employee_email must be an address like "
+		      "name@example.com");
+	assert_int_equal(check_kind(ISSUE_KIND_TRANSFER, body), -1);
+}
+
+/* Invisible characters inside an address would make a second holder
+ * that looks like the first; email_shapes covers the rest. */
+static void email_invisible_inside(void **state)
+{
+	static const char *const bad[] = {
+		"t\\u200b@example.com",
+		"\\ud83d\\udc69\\u200d\\ud83d\\udcbb@example.com",
+		"eve\\u202e@example.com",
+		"a@exa\\u00admple.com",
+		"a\\u2066b\\u2069@example.com",
+		"a@example.com\\udb40\\udc41x",
+		"a\\ufe0fb@example.com",
+		"a\\u3164b@example.com",
+		"a\xe2\x80\x8b" "b@example.com",
+		"a@x\\u200d.com"};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		refused_email(bad[i]);
+	assert_int_equal(issue_email_ok("t@example.com", 13), 1);
+	assert_int_equal(issue_email_ok("t\xe2\x80\x8b@example.com", 16), 0);
+}
+
+/* local@domain as dot-atoms (RFC 5322, UTF-8 as RFC 6531 allows): no
+ * quoted local part, no IP literal, no '-' at a label's ends, no '_' or
+ * other atext in the domain, domain labels of at most 63 characters. */
 static void email_shapes(void **state)
 {
 	static const char *const bad[] = {
 		"a", "a@", "@b.c", "a@b", "a@b@c.d", "a b@c.d", "a@b..c",
-		"a@.b.c", "a@b.c.", "a\\u00a0b@c.d", "a@b.c\\u2003x"};
-	static const char *const good[] = {"a@b.c", "z\xc3\xb6@b\xc3\xa4.de",
-					   "x.y+z@s.example.co.uk"};
-	char body[512];
+		"a@.b.c", "a@b.c.", "a\\u00a0b@c.d", "a@b.c\\u2003x",
+		"<a@x.com>", "a@x.com/", "a@[127.0.0.1]", "a,b@x.com",
+		".a@x.com", "a.@x.com", "a..b@x.com", "a@-x.com", "a@x-.com",
+		"a@x_y.com", "a@x", "\\\"a\\\"@x.com", "\\\"a@b\\\"@x.com",
+		"a\\\\b@x.com", "a(b)@x.com", "a:b@x.com", "a;b@x.com",
+		"a@x.com:25", "a@x.c-", "a@x.-c", "a@x!y.com", "a@@x.com",
+		"a@x.com@", ".@x.com", "a@.", "a@x.com-"};
+	static const char *const good[] = {
+		"a.b+tag@example.co.uk", "o'brien@example.com",
+		"\xc3\xbcn\xc3\xaf" "c\xc3\xb6" "d\xc3\xa9@ex\xc3\xa4mple.de",
+		"\\ud83d\\udc69\\ud83d\\udcbb@example.com",
+		"\xf0\x9f\x91\xa9\xf0\x9f\x92\xbb@example.com", "a@b.c",
+		"x-y@a-b.example", "z\xc3\xb6@b\xc3\xa4.de",
+		"x.y+z@s.example.co.uk", "!#$%&'*+-/=?^_`{|}~@x.com",
+		"-a-@x--y.a1", "A@B.C"};
+	char body[512], label[200];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-		body_with("employee_email", bad[i], body, sizeof body);
-		refused(body, "employee_email must be an address like "
-			      "name@example.com");
-	}
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		refused_email(bad[i]);
 	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
 		body_with("employee_email", good[i], body, sizeof body);
 		assert_int_equal(check(body), 0);
 	}
+
+	/* A domain label has at most 63 characters, a local part more. */
+	repeat(label, "\xc3\xa4", 63);
+	snprintf(body, sizeof body, "a@%s.com", label);
+	assert_int_equal(issue_email_ok(body, strlen(body)), 1);
+	snprintf(body, sizeof body, "a@b.%sx", label);
+	assert_int_equal(issue_email_ok(body, strlen(body)), 0);
+	snprintf(body, sizeof body, "%s%s@b.c", label, label);
+	assert_int_equal(issue_email_ok(body, strlen(body)), 1);
 }
 
 /* A transfer reads name, email and comments; a return only comments.
@@ -325,10 +497,14 @@ int main(void)
 		cmocka_unit_test(accepted_and_written),
 		cmocka_unit_test(trimmed),
 		cmocka_unit_test(missing),
+		cmocka_unit_test(invisible_alone_is_missing),
+		cmocka_unit_test(invisible_bounds),
+		cmocka_unit_test(invisible_trimmed),
 		cmocka_unit_test(not_a_string),
 		cmocka_unit_test(duplicate_keys),
 		cmocka_unit_test(control_characters),
 		cmocka_unit_test(lengths_in_code_points),
+		cmocka_unit_test(email_invisible_inside),
 		cmocka_unit_test(email_shapes),
 		cmocka_unit_test(other_kinds),
 		cmocka_unit_test(json_faults_come_first),
