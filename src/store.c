@@ -736,15 +736,50 @@ static int set_torn_tail_aside(struct store *s, const char *map,
 	return 0;
 }
 
-/* Ends the log's last line, which lacked only its newline. */
-static int add_newline(struct store *s, struct scan *sc, char *err,
-		       size_t errlen)
+/* Maps the whole log, as it is now, into *map (NULL when empty), its
+ * size in *st; an earlier mapping is let go first. */
+static int map_log(struct store *s, void **map, struct stat *st,
+		   char *err, size_t errlen)
 {
-	if (fs_write_all(s->log_fd, "\n", 1) < 0) {
-		snprintf(err, errlen, "%s/%s: cannot end the last line: %s",
-			 s->dir, STORE_LOG_NAME, strerror(errno));
+	if (*map != NULL)
+		munmap(*map, (size_t)st->st_size);
+	*map = NULL;
+	if (fstat(s->log_fd, st) < 0) {
+		snprintf(err, errlen, "%s/%s: cannot stat: %s", s->dir,
+			 STORE_LOG_NAME, strerror(errno));
 		return -1;
 	}
+	if (st->st_size == 0)
+		return 0;
+	*map = mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_PRIVATE,
+		    s->log_fd, 0);
+	if (*map == MAP_FAILED) {
+		*map = NULL;
+		snprintf(err, errlen, "%s/%s: cannot map: %s", s->dir,
+			 STORE_LOG_NAME, strerror(errno));
+		return -1;
+	}
+	madvise(*map, (size_t)st->st_size, MADV_SEQUENTIAL);
+	return 0;
+}
+
+/* Ends the log's last line, which lacked only its newline, and maps the
+ * log again to take it in. When it cannot be written (a full disk), the
+ * store serves what it read and refuses appends until a restart, as for
+ * a torn tail it cannot set aside. */
+static int add_newline(struct store *s, struct scan *sc, void **map,
+		       struct stat *st, char *err, size_t errlen)
+{
+	if (fs_write_all(s->log_fd, "\n", 1) < 0) {
+		log_error("store: %s/%s: cannot end the last line: %s; "
+			  "serving reads, refusing writes until a restart "
+			  "can end it", s->dir, STORE_LOG_NAME,
+			  strerror(errno));
+		s->stale = 1;
+		return 0;
+	}
+	if (map_log(s, map, st, err, errlen) < 0)
+		return -1;
 	sc->good++;
 	log_warn("store: %s/%s: line %lu was a whole event without its "
 		 "newline; added the newline and kept it",
@@ -762,23 +797,13 @@ static int open_log(struct store *s, uint64_t *last_id, char *err,
 
 	s->log_fd = openat(s->dir_fd, STORE_LOG_NAME,
 			   O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (s->log_fd < 0 || fstat(s->log_fd, &st) < 0 ||
-	    fs_datasync(s->dir_fd) < 0) {
+	if (s->log_fd < 0 || fs_datasync(s->dir_fd) < 0) {
 		snprintf(err, errlen, "%s/%s: cannot open: %s", s->dir,
 			 STORE_LOG_NAME, strerror(errno));
 		return -1;
 	}
-	if (st.st_size > 0) {
-		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
-			   s->log_fd, 0);
-		if (map == MAP_FAILED) {
-			map = NULL;
-			snprintf(err, errlen, "%s/%s: cannot map: %s", s->dir,
-				 STORE_LOG_NAME, strerror(errno));
-			goto out;
-		}
-		madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
-	}
+	if (map_log(s, &map, &st, err, errlen) < 0)
+		goto out;
 	if (scan_log(s, map, (size_t)st.st_size, &sc, err, errlen) < 0)
 		goto out;
 	if (sc.good < st.st_size &&
@@ -791,7 +816,8 @@ static int open_log(struct store *s, uint64_t *last_id, char *err,
 			  "restart can set it aside", err);
 		s->stale = 1;
 	}
-	if (sc.unterminated && add_newline(s, &sc, err, errlen) < 0)
+	if (sc.unterminated &&
+	    add_newline(s, &sc, &map, &st, err, errlen) < 0)
 		goto out;
 
 	/* A crashed server's last lines may not be on disk yet. */

@@ -408,6 +408,43 @@ static void last_line_without_newline_is_kept(void **state)
 	free(whole);
 }
 
+/* An unchained log whose last event lost its newline: the head the
+ * chain goes on from covers the file with the newline added. */
+static void unchained_log_ended_then_chained(void **state)
+{
+	static const char head2[] =
+		"{\"id\":2,\"event\":\"issued\",\"at\":\"2026-12-04T15:04:05Z\","
+		"\"employee_name\":\"B\",\"employee_email\":\"b@example.com\","
+		"\"asset_type\":\"laptop\",\"asset_model\":\"X1\","
+		"\"comments\":\"";
+	char whole[4200], want[CHAIN_HEX + 1], head[CHAIN_HEX + 1];
+	size_t pad = 4096 - strlen(LINE(1)) - strlen(head2) - 2;
+	uint64_t lines = 0;
+	struct store *s;
+	char *log;
+
+	(void)state;
+	/* 4,096 bytes without the newline: the page ends with the file, so
+	 * the byte after it is not in the first mapping. */
+	snprintf(whole, sizeof whole, "%s%s%0*d\"}\n", LINE(1), head2,
+		 (int)pad, 0);
+	assert_int_equal(strlen(whole), 4097);
+	FILE *f = fopen(path_of(STORE_LOG_NAME), "wb");
+	fwrite(whole, 1, 4096, f);
+	fclose(f);
+
+	s = open_ok();
+	store_head(s, &lines, head);
+	assert_int_equal(chain_start(whole, strlen(whole), want), 0);
+	assert_int_equal(lines, 2);
+	assert_string_equal(head, want);
+	assert_int_equal(append_ok(s), 3);
+	store_close(s);
+	log = slurp(STORE_LOG_NAME);
+	assert_memory_equal(log, whole, strlen(whole));
+	free(log);
+}
+
 /* The side file only ever gets whole entries, each after a newline, and
  * is never written through a link; when the torn bytes cannot be set
  * aside, the store serves what it read but refuses appends. */
@@ -668,6 +705,8 @@ int main(void)
 			last_line_without_newline_is_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			torn_side_file_is_kept_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			unchained_log_ended_then_chained, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			damaged_middle_line_stops_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(
