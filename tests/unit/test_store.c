@@ -413,7 +413,8 @@ static void last_line_without_newline_is_kept(void **state)
 static void unchained_log_ended_then_chained(void **state)
 {
 	static const char head2[] =
-		"{\"id\":2,\"event\":\"issued\",\"at\":\"2026-12-04T15:04:05Z\","
+		"{\"id\":2,\"event\":\"issued\","
+		"\"at\":\"2026-12-04T15:04:05Z\","
 		"\"employee_name\":\"B\",\"employee_email\":\"b@example.com\","
 		"\"asset_type\":\"laptop\",\"asset_model\":\"X1\","
 		"\"comments\":\"";
