@@ -97,6 +97,7 @@ struct store {
 				 * failed: refuse appends until restart */
 	atomic_int stale;	/* a line is not in the state: the same */
 	int counter_failed;	/* the last counter write failed */
+	uint64_t counter_done;	/* counter writes finished (mu) */
 	int counter_logged;	/* ... and that was logged (counter_write) */
 	int write_logged;	/* a failed append was logged (log_write, mu) */
 	int stopping;
@@ -271,6 +272,7 @@ static void *counter_main(void *arg)
 
 		s->ceiling_wanted = 0;
 		s->counter_failed = rc < 0;
+		s->counter_done++;
 		if (rc == 0)
 			s->ceiling = target;
 		pthread_cond_broadcast(&s->ceiling_cv);
@@ -283,14 +285,17 @@ static void *counter_main(void *arg)
  * asking for more room early. Returns -1 with errno when it cannot. */
 static int ceiling_reserve(struct store *s)
 {
+	uint64_t seen = s->counter_done;
+
 	if (s->next_id + COUNTER_RESERVE / 2 > s->ceiling &&
 	    !s->ceiling_wanted) {
 		s->ceiling_wanted = 1;
 		pthread_cond_broadcast(&s->ceiling_cv);
 	}
 	while (s->next_id > s->ceiling && !s->stopping) {
-		if (s->counter_failed && !s->ceiling_wanted) {
-			s->counter_failed = 0; /* the next append retries */
+		/* Every waiter whose write attempt has failed gives up, not
+		 * just the first to wake; the next append asks again. */
+		if (s->counter_done != seen && s->counter_failed) {
 			errno = EAGAIN;
 			return -1;
 		}

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """The log and the counter seen from outside: concurrency, restarts,
 recovery, one owner per directory, clean stops and failing disks."""
+import concurrent.futures
 import json
 import os
 import resource
@@ -258,6 +259,12 @@ class FailingDisk(unittest.TestCase):
             self.assertEqual(s.post(GOOD)[::2], (503, {
                 "error": "the id counter cannot be written; nothing was "
                          "written; try again later"}))
+        # Many at once: every one is answered, none waits for ever.
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            replies = list(pool.map(lambda _: s.post(GOOD)[::2], range(8)))
+        self.assertEqual(replies, [(503, {
+            "error": "the id counter cannot be written; nothing was "
+                     "written; try again later"})] * 8)
         self.assertEqual(os.path.getsize(s.log_path), size)
         self.assertEqual(self.read_counter(), b"2\n")
         # Each request tried again, but the failure is logged once.
