@@ -105,7 +105,7 @@ static size_t last_char_len(const char *s, size_t len)
 	return n;
 }
 
-/* Whether cp, the last character of s[0..len), closes what comes before
+/* Whether cp, the character after s[0..len), closes what comes before
  * it and must stay: a variation selector after a visible character
  * (the U+FE0F of a red heart), or the cancel tag that ends a flag's tag
  * sequence. A stray one is trimmed like any other blank. */
@@ -113,15 +113,17 @@ static int closes_a_character(const char *s, size_t len, uint32_t cp)
 {
 	uint32_t before;
 	size_t k;
+	int selector = (cp >= 0xFE00 && cp <= 0xFE0F) ||
+		       (cp >= 0xE0100 && cp <= 0xE01EF);
 
-	if (cp == 0xE007F)
-		return 1;
-	if (!((cp >= 0xFE00 && cp <= 0xFE0F) ||
-	      (cp >= 0xE0100 && cp <= 0xE01EF)) || len == 0)
+	if ((!selector && cp != 0xE007F) || len == 0)
 		return 0;
 	k = last_char_len(s, len);
-	return json_utf8_decode(s + len - k, k, &before) == (int)k &&
-	       !is_blank(before);
+	if (json_utf8_decode(s + len - k, k, &before) != (int)k)
+		return 0;
+	if (cp == 0xE007F)	/* ends tags: U+E0020-E007E before it */
+		return before >= 0xE0020 && before <= 0xE007E;
+	return !is_blank(before);
 }
 
 /* Narrows t to drop is_blank characters at both ends (at the end, not

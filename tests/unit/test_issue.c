@@ -363,6 +363,13 @@ static void invisible_trimmed(void **state)
 		"\"ada@example.com\",\"asset_type\":\"lap\xc2\xadtop\","
 		"\"asset_model\":\"X\xe2\x80\x8d" "1\",\"comments\":"
 		"\"\xe2\x80\xae c \xc2\xad\"");
+	/* A stray cancel tag or selector is trimmed like any blank. */
+	written("{\"employee_name\":\"Alice \\udb40\\udc7f\","
+		"\"employee_email\":\"ada@example.com\","
+		"\"asset_type\":\"laptop \\ufe0f\",\"asset_model\":\"X1\"}",
+		"\"employee_name\":\"Alice\",\"employee_email\":"
+		"\"ada@example.com\",\"asset_type\":\"laptop\","
+		"\"asset_model\":\"X1\",\"comments\":\"\"");
 	/* What closes an emoji stays at the end: the U+FE0F of a red
 	 * heart, a flag's tags up to its cancel tag. */
 	written("{\"employee_name\":\"Ada \\u2764\\ufe0f\","
