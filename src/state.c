@@ -102,6 +102,7 @@ struct state {
 	struct intern types, models;
 	struct intern keys;
 	struct key_entry *key_entries;
+	uint32_t key_room;	/* entries in key_entries */
 
 	struct arena_block *arena;
 };
@@ -540,16 +541,20 @@ static int remember_key(struct state *st, const struct event *ev,
 
 	if (ev->key == NULL || ev->at + EVENT_KEY_WINDOW <= (int64_t)time(NULL))
 		return 0;
-	k = intern_put(st, &st->keys, ev->key, strlen(ev->key), &added);
-	if (k < 0)
-		return -1;
-	if (added) {
-		uint32_t cap = st->keys.cap;
+	/* Room for a new key's entry first, so that no key is interned
+	 * without one (a retry would read it). */
+	if (st->keys.n + 1 > st->key_room) {
+		uint32_t cap = st->key_room ? st->key_room * 2 : 1024;
+
 		e = realloc(st->key_entries, (size_t)cap * sizeof *e);
 		if (e == NULL)
 			return -1;
 		st->key_entries = e;
+		st->key_room = cap;
 	}
+	k = intern_put(st, &st->keys, ev->key, strlen(ev->key), &added);
+	if (k < 0)
+		return -1;
 	e = &st->key_entries[k];
 	e->at = ev->at;
 	e->k.id = ev->id;
