@@ -17,15 +17,16 @@ struct api_header {
 };
 
 /* How replies leave. reply() sends a whole reply; a streamed one is
- * start(), then chunk() for each piece (it returns -1 once the client
- * is gone), then chunk() with len 0 to end it. */
+ * start() (it returns -1 when it had to send a 500 instead: then nothing
+ * more is sent), then chunk() for each piece (it returns -1 once the
+ * client is gone), then chunk() with len 0 to end it. */
 struct api_out {
 	void *ctx;
 	void (*reply)(void *ctx, int status, const char *type,
 		      const char *body, size_t len,
 		      const struct api_header *h, size_t nh);
-	void (*start)(void *ctx, int status, const char *type,
-		      const struct api_header *h, size_t nh);
+	int (*start)(void *ctx, int status, const char *type,
+		     const struct api_header *h, size_t nh);
 	int (*chunk)(void *ctx, const char *data, size_t len);
 };
 

@@ -594,7 +594,11 @@ static int export_csv(struct store *st, const struct api_request *rq,
 		params_free(&p);
 		return api_error(out, 400, err, NULL, 0);
 	}
-	out->start(out->ctx, 200, "text/csv; charset=utf-8", &disposition, 1);
+	if (out->start(out->ctx, 200, "text/csv; charset=utf-8", &disposition,
+		       1) < 0) {
+		params_free(&p);
+		return 500;
+	}
 	view_csv_header(&v);
 	do {
 		failed = state_list(store_state(st), &f, ids, CSV_BATCH,

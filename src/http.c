@@ -116,7 +116,7 @@ static const char head_too_long[] =
  * is the Content-Length, or -1 for a chunked reply, -2 for a body that
  * runs to the end of the connection. Returns the count; when the head
  * would not fit, writes head_too_long instead and returns minus its
- * count (the caller sends no body). */
+ * count (the caller must send no body). */
 static int format_head(struct mg_connection *conn, char *buf, int status,
 		       const char *type, long long length,
 		       const struct api_header *h, size_t nh, int close)
@@ -229,8 +229,8 @@ static int chunked(struct mg_connection *conn)
 	return strcmp(ri->http_version, "1.1") == 0;
 }
 
-static void api_start(void *ctx, int status, const char *type,
-		      const struct api_header *h, size_t nh)
+static int api_start(void *ctx, int status, const char *type,
+		     const struct api_header *h, size_t nh)
 {
 	struct mg_connection *conn = ctx;
 	char buf[HEAD_MAX];
@@ -239,6 +239,7 @@ static void api_start(void *ctx, int status, const char *type,
 			    h, nh, close);
 
 	mg_write(conn, buf, (size_t)(n < 0 ? -n : n));
+	return n < 0 ? -1 : 0;
 }
 
 /* One chunk, framing included, in one write; len 0 ends the body. */
