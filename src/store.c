@@ -33,11 +33,15 @@
  * - Only issued events take new ids; the other events name an asset.
  *
  * At open every line is checked (src/event.c: its layout; src/state.c:
- * that it may follow the lines before it) and the state is rebuilt. A
- * torn last line (no newline, or not JSON) is appended to
- * assets.jsonl.torn, synced, and cut from the log with a warning. A bad
- * line anywhere else stops the start with its line number: that is
- * damage, not a crash, and needs a person.
+ * that it may follow the lines before it) and the state is rebuilt. The
+ * last line may be what a crash left of one write (the start of a line
+ * whose object never closes, or zero bytes): that is torn, appended to
+ * assets.jsonl.torn, synced, and cut from the log with a warning. A
+ * whole event that lost only its newline gets it back and is kept. Any
+ * other bad line stops the start with its line number: that is damage,
+ * not a crash, and needs a person. When the disk has no room for these
+ * repairs, or for the counter, the store still opens: reads are served
+ * and appends refused until it has room (see reconcile_counter).
  */
 #include "store.h"
 
@@ -98,8 +102,9 @@ struct store {
 	atomic_int stale;	/* a line is not in the state: the same */
 	int counter_failed;	/* the last counter write failed */
 	uint64_t counter_done;	/* counter writes finished (mu) */
-	int counter_logged;	/* ... and that was logged (counter_write) */
-	int write_logged;	/* a failed append was logged (log_write, mu) */
+	int counter_logged;	/* errno of the counter failure logged, or 0 */
+	int write_logged;	/* errno of the append failure logged, or 0
+				 * (log_write, under mu) */
 	int stopping;
 
 	unsigned long sync_calls; /* for the test-only fault hook */
@@ -139,11 +144,11 @@ static int log_write(struct store *s, const char *line, size_t len)
 	}
 
 	saved = errno;
-	if (!s->write_logged)
+	if (s->write_logged != saved)
 		log_error("store: append to %s/%s failed: %s (not logged "
-			  "again until it works)", s->dir, STORE_LOG_NAME,
-			  strerror(saved));
-	s->write_logged = 1;
+			  "again until it works or fails otherwise)", s->dir,
+			  STORE_LOG_NAME, strerror(saved));
+	s->write_logged = saved;
 	if (fs_truncate(s->log_fd, s->size) < 0) {
 		log_error("store: cannot cut %s/%s back to %lld bytes: %s",
 			  s->dir, STORE_LOG_NAME, (long long)s->size,
@@ -161,11 +166,11 @@ static int log_write(struct store *s, const char *line, size_t len)
 static void counter_log_failure(struct store *s, const char *verb,
 				const char *suffix)
 {
-	if (!s->counter_logged)
+	if (s->counter_logged != errno)
 		log_error("store: cannot %s %s/%s%s: %s (not logged again "
-			  "until it works)", verb, s->dir, STORE_COUNTER_NAME,
-			  suffix, strerror(errno));
-	s->counter_logged = 1;
+			  "until it works or fails otherwise)", verb, s->dir,
+			  STORE_COUNTER_NAME, suffix, strerror(errno));
+	s->counter_logged = errno;
 }
 
 static int counter_write(struct store *s, uint64_t value)
@@ -976,8 +981,13 @@ void store_close(struct store *s)
 	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->counter_thread, NULL);
 
+	s->counter_logged = 0;	/* a failure here is always said */
 	if (!s->broken && counter_write(s, s->next_id - 1) == 0)
 		log_info("store: closed %s, last id %" PRIu64, s->dir,
 			 s->next_id - 1);
+	else if (!s->broken)
+		log_warn("store: closed %s without recording the last id %"
+			 PRIu64 "; the next start goes on past the counter's "
+			 "reservation", s->dir, s->next_id - 1);
 	store_free(s);
 }
