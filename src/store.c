@@ -735,8 +735,9 @@ static int set_torn_tail_aside(struct store *s, const char *map,
 		return -1;
 	}
 	if (fs_truncate(s->log_fd, good) < 0 || fs_datasync(s->log_fd) < 0) {
-		snprintf(err, errlen, "%s/%s: cannot cut torn line: %s", s->dir,
-			 STORE_LOG_NAME, strerror(errno));
+		snprintf(err, errlen, "%s/%s: cannot cut torn line: %s (it is "
+			 "in %s already; the next start adds it again)", s->dir,
+			 STORE_LOG_NAME, strerror(errno), STORE_TORN_NAME);
 		return -1;
 	}
 	log_warn("store: %s/%s ended in a torn line (%zu bytes at offset "
