@@ -28,13 +28,16 @@ int fs_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-ssize_t fs_read_full(int fd, void *buf, size_t len)
+/* Reads until len bytes or the end of the file: from the file position,
+ * or from off when at is set (pread, the position unmoved). */
+static ssize_t read_until(int fd, void *buf, size_t len, off_t off, int at)
 {
 	char *p = buf;
 	size_t got = 0;
 
 	while (got < len) {
-		ssize_t n = read(fd, p + got, len - got);
+		ssize_t n = at ? pread(fd, p + got, len - got, off + (off_t)got)
+			       : read(fd, p + got, len - got);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -47,23 +50,14 @@ ssize_t fs_read_full(int fd, void *buf, size_t len)
 	return (ssize_t)got;
 }
 
+ssize_t fs_read_full(int fd, void *buf, size_t len)
+{
+	return read_until(fd, buf, len, 0, 0);
+}
+
 ssize_t fs_pread_full(int fd, void *buf, size_t len, off_t off)
 {
-	char *p = buf;
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = pread(fd, p + got, len - got, off + (off_t)got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
+	return read_until(fd, buf, len, off, 1);
 }
 
 int fs_datasync(int fd)
