@@ -101,6 +101,14 @@ struct state_filter {
 int state_list(struct state *st, const struct state_filter *f,
 	       uint64_t *ids, size_t max, size_t *n);
 
+/* Every match of f, which names an email, highest first, in a new array
+ * *ids of *n (NULL when none; the caller frees it): a person's whole
+ * list at once, where paging with state_list() would gather it again
+ * for each page. Returns 0, or -1 with errno ENOMEM (EINVAL without an
+ * email). */
+int state_list_all(struct state *st, const struct state_filter *f,
+		   uint64_t **ids, size_t *n);
+
 /* Events in the log, and the highest id issued (0: none). */
 void state_counts(struct state *st, uint64_t *events, uint64_t *last_id);
 

@@ -574,6 +574,22 @@ static int list_assets(struct store *st, const struct api_request *rq,
 
 #define CSV_BATCH 512
 
+/* The export's next ids: a page of state_list(), or, when the filter
+ * names an email, the next part of that person's whole list all[],
+ * gathered once (paging would gather it again for every page). */
+static int csv_batch(struct store *st, struct state_filter *f,
+		     const uint64_t *all, size_t total, size_t *pos,
+		     uint64_t *ids, size_t *n)
+{
+	if (f->email == NULL)
+		return state_list(store_state(st), f, ids, CSV_BATCH, n);
+	*n = total - *pos < CSV_BATCH ? total - *pos : CSV_BATCH;
+	if (*n > 0)
+		memcpy(ids, all + *pos, *n * sizeof *ids);
+	*pos += *n;
+	return 0;
+}
+
 /* Streams every match as CSV, a batch of rows per chunk. */
 static int export_csv(struct store *st, const struct api_request *rq,
 		      const struct api_out *out)
@@ -584,8 +600,8 @@ static int export_csv(struct store *st, const struct api_request *rq,
 	struct state_filter f;
 	struct state_asset a;
 	struct view v = {0};
-	uint64_t ids[CSV_BATCH];
-	size_t limit, n;
+	uint64_t ids[CSV_BATCH], *all = NULL;
+	size_t limit, n, total = 0, pos = 0;
 	char err[ERR_MAX];
 	int failed = 0;
 
@@ -594,15 +610,20 @@ static int export_csv(struct store *st, const struct api_request *rq,
 		params_free(&p);
 		return api_error(out, 400, err, NULL, 0);
 	}
+	if (f.email != NULL &&
+	    state_list_all(store_state(st), &f, &all, &total) < 0) {
+		params_free(&p);
+		return api_error(out, 503, "out of memory", NULL, 0);
+	}
 	if (out->start(out->ctx, 200, "text/csv; charset=utf-8", &disposition,
 		       1) < 0) {
+		free(all);
 		params_free(&p);
 		return 500;
 	}
 	view_csv_header(&v);
 	do {
-		failed = state_list(store_state(st), &f, ids, CSV_BATCH,
-				    &n) < 0;
+		failed = csv_batch(st, &f, all, total, &pos, ids, &n) < 0;
 		for (size_t i = 0; i < n; i++) {
 			if (state_get(store_state(st), ids[i], &a))
 				view_csv_row(&v, &a);
@@ -616,6 +637,7 @@ static int export_csv(struct store *st, const struct api_request *rq,
 	} while (n == CSV_BATCH);
 	if (!failed)
 		out->chunk(out->ctx, NULL, 0);
+	free(all);
 	view_free(&v);
 	params_free(&p);
 	return 200;
@@ -643,7 +665,7 @@ static int employee_assets(struct store *st, const struct api_match *m,
 	char *email = decode(m->param, m->param_len, 0);
 	struct state_filter f = {.status = 0};
 	struct view v = {0};
-	uint64_t ids[LIMIT_MAX];
+	uint64_t *ids;
 	size_t n;
 
 	if (email == NULL || !email_ok(email)) {
@@ -652,22 +674,16 @@ static int employee_assets(struct store *st, const struct api_match *m,
 					   "like name@example.com", NULL, 0);
 	}
 	f.email = email;
+	if (state_list_all(store_state(st), &f, &ids, &n) < 0) {
+		free(email);
+		return api_error(out, 503, "out of memory", NULL, 0);
+	}
 	view_raw(&v, "{\"employee_email\":", 18);
 	view_string(&v, email, strlen(email));
 	view_raw(&v, ",\"assets\":[", 11);
-	do {
-		if (state_list(store_state(st), &f, ids, LIMIT_MAX, &n) < 0) {
-			free(email);
-			view_free(&v);
-			return api_error(out, 503, "out of memory", NULL, 0);
-		}
-		if (f.below != 0 && n > 0)
-			view_raw(&v, ",", 1);
-		list_members(st, &v, ids, n);
-		if (n > 0)
-			f.below = ids[n - 1];
-	} while (n == LIMIT_MAX);
+	list_members(st, &v, ids, n);
 	view_raw(&v, "]}", 2);
+	free(ids);
 	free(email);
 	return send_view(out, 200, &v, NULL, 0);
 }

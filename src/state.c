@@ -833,19 +833,19 @@ static int by_id_desc(const void *x, const void *y)
 	return a < b ? 1 : a > b ? -1 : 0;
 }
 
-/* The assets of one email's holders, newest first; their number, or -1
- * when out of memory. Limit: the email's whole set is gathered and
- * sorted for each page, which is quick for the assets one person holds.
- */
-static ssize_t scan_email(struct state *st, const struct query *qy,
-			  uint64_t *ids, size_t max)
+/* Every matching asset of one email's holders, newest first, into a new
+ * array *out (NULL when there is none) of *n. Returns 0, or -1 when out
+ * of memory. */
+static int gather_email(struct state *st, const struct query *qy,
+			uint64_t **out, size_t *n)
 {
 	const char *email = qy->f->email;
 	int g = group_of(st, email, strlen(email));
-	size_t n = 0, cap = 0;
-	ssize_t out = 0;
+	size_t cap = 0;
 	uint64_t *all = NULL;
 
+	*out = NULL;
+	*n = 0;
 	if (g < 0)
 		return g == GROUP_NO_MEMORY ? -1 : 0;
 	for (uint32_t h = st->group_head[g]; h != NONE;
@@ -857,26 +857,65 @@ static ssize_t scan_email(struct state *st, const struct query *qy,
 			if ((qy->f->below && a->id >= qy->f->below) ||
 			    !matches(st, qy, a))
 				continue;
-			if (n == cap) {
+			if (*n == cap) {
 				cap = cap ? cap * 2 : 64;
 				uint64_t *p = realloc(all, cap * sizeof *p);
 				if (p == NULL) {
-					out = -1;
-					goto out;
+					free(all);
+					*n = 0;
+					return -1;
 				}
 				all = p;
 			}
-			all[n++] = a->id;
+			all[(*n)++] = a->id;
 		}
 	}
-	if (n == 0)
-		goto out; /* all may be NULL */
-	qsort(all, n, sizeof *all, by_id_desc);
-	out = (ssize_t)(n < max ? n : max);
-	memcpy(ids, all, (size_t)out * sizeof *ids);
-out:
+	if (*n > 0)
+		qsort(all, *n, sizeof *all, by_id_desc);
+	*out = all;
+	return 0;
+}
+
+/* The first max of gather_email(); their number, or -1 when out of
+ * memory. Limit: the email's whole set is gathered and sorted for each
+ * page, which is quick for the assets one person holds; a whole list
+ * at once is state_list_all(). */
+static ssize_t scan_email(struct state *st, const struct query *qy,
+			  uint64_t *ids, size_t max)
+{
+	uint64_t *all;
+	size_t n;
+
+	if (gather_email(st, qy, &all, &n) < 0)
+		return -1;
+	if (n > max)
+		n = max;
+	if (n > 0)
+		memcpy(ids, all, n * sizeof *ids);
 	free(all);
-	return out;
+	return (ssize_t)n;
+}
+
+int state_list_all(struct state *st, const struct state_filter *f,
+		   uint64_t **ids, size_t *n)
+{
+	struct query qy;
+	int rc = -1;
+
+	*ids = NULL;
+	*n = 0;
+	if (f->email == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	pthread_rwlock_rdlock(&st->lock);
+	if (query_init(st, f, &qy) == 0)
+		rc = gather_email(st, &qy, ids, n);
+	pthread_rwlock_unlock(&st->lock);
+	query_free(&qy);
+	if (rc < 0)
+		errno = ENOMEM;
+	return rc;
 }
 
 int state_list(struct state *st, const struct state_filter *f,

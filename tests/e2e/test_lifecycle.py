@@ -1628,6 +1628,14 @@ class LargeLog(Lifecycle):
             assets=[state(i, ADA, LAPTOP, "n%d" % i)
                     for i in range(self.N, 0, -1) if i % 10]))
 
+    def test_csv_of_one_employee_has_each_of_theirs_once(self):
+        reply = self.get("/api/assets.csv?employee_email=ada@example.com")
+        rows = parse_csv(reply.body.decode())
+        self.assertEqual(rows[0], CSV_HEADER)
+        self.assertEqual([int(r[0]) for r in rows[1:]],
+                         [i for i in range(self.N, 0, -1) if i % 10])
+        self.assertEqual(len(reply.chunks), 2)  # 927 rows: 512, 415
+
     def test_limit_500_pages(self):
         ids, cursor = [], ""
         while cursor is not None:
