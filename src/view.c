@@ -5,9 +5,10 @@
  *
  * CSV follows RFC 4180: fields separated by commas, rows ended by CRLF,
  * a field quoted when it holds a comma, a quote, CR or LF, and quotes
- * inside doubled. A text cell that a spreadsheet would run as a formula
- * (it starts with =, +, -, @, tab or CR) gets a ' in front: the cell then
- * reads as text. The ' is the only change made to a value.
+ * inside doubled. A text cell that a spreadsheet may run as a formula
+ * (it starts with tab, CR or LF, or its first character after spaces and
+ * line breaks is =, +, - or @) gets a ' in front: the cell then reads as
+ * text. The ' is the only change made to a value.
  */
 #include "view.h"
 
@@ -117,7 +118,9 @@ void view_asset(struct view *v, const struct state_asset *a, int open)
 
 static void csv_cell(struct view *v, const char *s, int first)
 {
-	int formula = s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+	size_t lead = strspn(s, " \t\r\n");
+	int formula = (s[0] != '\0' && strchr("\t\r\n", s[0]) != NULL) ||
+		      (s[lead] != '\0' && strchr("=+-@", s[lead]) != NULL);
 	int quote = strpbrk(s, ",\"\r\n") != NULL;
 
 	if (!first)

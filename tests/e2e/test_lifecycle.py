@@ -298,8 +298,12 @@ def check_chain(lines):
 
 
 def guard(cell):
-    """A text cell as the CSV shows it: a ' before a formula start."""
-    return "'" + cell if cell[:1] and cell[0] in "=+-@\t\r" else cell
+    """A text cell as the CSV shows it: a ' before a formula start (tab,
+    CR or LF first, or = + - @ first after spaces and line breaks)."""
+    rest = cell.lstrip(" \t\r\n")
+    risky = (cell[:1] and cell[0] in "\t\r\n") or \
+        (rest[:1] and rest[0] in "=+-@")
+    return "'" + cell if risky else cell
 
 
 # ---- The test base ----
@@ -1130,8 +1134,8 @@ class Csv(Lifecycle):
         ({"employee_name": "Plain Name", "employee_email": "p@example.com"},
          {"asset_type": "phone", "asset_model": "-10%"},
          "\rstarts with CR"),
-        (BOB, PHONE, "=1+2"),
-        (ADA, LAPTOP, "'quoted already"),
+        (BOB, PHONE, " =1+2"),
+        (ADA, LAPTOP, "\n'quoted already"),
     ]
 
     def setUp(self):
@@ -1179,6 +1183,8 @@ class Csv(Lifecycle):
         self.assertIn('"\'@at, ""quoted"""', text)
         self.assertIn("'\tstarts with a tab", text)
         self.assertIn("\"'\rstarts with CR\"", text)
+        self.assertIn(",' =1+2,", text)
+        self.assertIn("\"'\n'quoted already\"", text)
 
     def test_the_same_states_as_the_list(self):
         listed = body_json(self.get("/api/assets"))["assets"]
