@@ -653,9 +653,17 @@ static int route(struct http_server *srv, struct mg_connection *conn)
 	    mg_get_header(conn, "Host") == NULL)
 		return send_error(conn, 400, "HTTP/1.1 requests need a Host "
 					     "header", NULL, 1);
-	if (header_count(ri, "Authorization") > 1)
-		return send_error(conn, 400, "more than one Authorization "
-					     "header", NULL, 1);
+	/* One of each, so no two readers of a request see different ones. */
+	static const char *const single[] = {"Authorization", "Origin",
+					     "Host"};
+	for (size_t i = 0; i < sizeof single / sizeof single[0]; i++) {
+		char msg[48];
+
+		if (header_count(ri, single[i]) <= 1)
+			continue;
+		snprintf(msg, sizeof msg, "more than one %s header", single[i]);
+		return send_error(conn, 400, msg, NULL, 1);
+	}
 	if ((status = serve_page(conn, ri->request_method, path)) != 0)
 		return status;
 	if (post && !same_origin(conn))

@@ -51,6 +51,19 @@ class Routing(ServerTest):
                     "POST", "/api/assets", body=body,
                     headers={"Origin": origin})[0], 201)
 
+    def test_one_origin_and_one_host(self):
+        own = b"http://127.0.0.1:%d" % self.server.port
+        body = json.dumps(GOOD).encode()
+        for extra in (b"Origin: " + own + b"\r\nOrigin: http://evil.example"
+                      b"\r\n", b"Host: other.example\r\n"):
+            with self.subTest(extra=extra):
+                raw = self.server.raw(post_bytes(body, extra))
+                status, _, reply = parse_responses(raw)[0]
+                name = extra.split(b":")[0].decode()
+                self.assertEqual((status, reply), (400, {
+                    "error": "more than one %s header" % name}))
+        self.assertNothingWritten()
+
     def test_no_cors_preflight(self):
         raw = self.server.raw(
             b"OPTIONS /api/assets HTTP/1.1\r\nHost: t\r\n"
