@@ -246,10 +246,32 @@
 		return first;
 	}
 
+	/* What each form says when its POST got no reply: the server may
+	 * have recorded it. Sending the same form again reuses its key
+	 * (keyFor), so the server answers with the first reply instead of
+	 * recording it twice; a changed form is a new request. A second
+	 * return of an asset is refused (409) whatever its key. */
+	const NO_REPLY = {
+		"issue-form": "No reply came from the server: the asset " +
+			"may already have been issued. Pressing Issue " +
+			"asset again without changing anything is safe; " +
+			"it cannot issue it twice. If you change the form " +
+			"first, a new asset is issued.",
+		"return-form": "No reply came from the server: the asset " +
+			"may already have been returned. Pressing Return " +
+			"again is safe; an asset cannot be returned twice.",
+		"transfer-form": "No reply came from the server: the asset " +
+			"may already have been transferred. Pressing " +
+			"Transfer again without changing anything is safe; " +
+			"it cannot transfer it twice. If you change the " +
+			"form first, the asset is transferred again.",
+	};
+
 	/* Shows a failed reply in errorId and marks the fields it names;
 	 * moves the focus to the first of them. */
 	function showFailure(form, r, errorId) {
-		say(errorId, explain(r));
+		say(errorId, r.status === 0 && NO_REPLY[form.id] ?
+			NO_REPLY[form.id] : explain(r));
 		const first = markFields(form, r.status === 400 ||
 			r.status === 409 ? r.error : "", errorId);
 		if (first)
@@ -341,7 +363,9 @@
 	}
 
 	/* One element per cell, so that a cell is one item of the grid
-	 * a narrow screen lays it out in. */
+	 * a narrow screen lays it out in. style.css names the cells by
+	 * data-label: a card shows it, and only the cells of typed text
+	 * (Holder, Type, Model, By, Comments) break a long word anywhere. */
 	function holder(name, email) {
 		return el("span", {}, name, el("br"),
 			el("span", {class: "email"}, email));

@@ -142,7 +142,11 @@ test("a lost reply and a second click make one record, not two",
 		"Employee email": "lost@example.com", "Asset type": "phone",
 		"Asset model": "Pixel 9"});
 	await page.getByRole("button", {name: "Issue asset"}).click();
-	await text(page, "#issue-error", "The server could not be reached");
+	await text(page, "#issue-error", "No reply came from the server: " +
+		"the asset may already have been issued. Pressing Issue " +
+		"asset again without changing anything is safe; it cannot " +
+		"issue it twice. If you change the form first, a new asset " +
+		"is issued.", true);
 	assert.equal(server.events().length, 1, "the first POST was written");
 
 	await page.getByRole("button", {name: "Issue asset"}).click();
@@ -640,4 +644,26 @@ test("at 400 px wide nothing overflows; desktop and phone screenshots",
 		assert.ok(await width() <= size.width, "view: " + await width());
 	}
 	await clean(env, [400]);
+});
+
+test("at 1280 px a long name and email wrap; Return stays in view",
+	async (t) => {
+	const env = await open(t, {viewport: DESKTOP});
+	const {page, server} = env;
+	/* One word each, as long as the API takes, with nothing to break
+	 * at: a 200-character name and a 200-character email. */
+	const id = await server.issue({employee_name: "x".repeat(200),
+		employee_email: "y".repeat(188) + "@example.com"});
+	await page.reload();
+	await listed(page, 1);
+
+	assert.ok(await page.evaluate(() =>
+		document.documentElement.scrollWidth) <= DESKTOP.width,
+		"the page is no wider than the window");
+	const ret = page.getByRole("button", {name: "Return asset " + id});
+	const box = await ret.boundingBox();
+	assert.ok(box !== null && box.x >= 0 &&
+		box.x + box.width <= DESKTOP.width,
+		"Return is in the window: " + JSON.stringify(box));
+	await clean(env);
 });
