@@ -243,6 +243,22 @@ static int parse_query(const char *query, unsigned allowed,
 }
 
 /* Turns the parameters into a filter. Returns 0, or -1 with err set. */
+/* s without the spaces and tabs around it (cut in place), or NULL when
+ * nothing else is left: a pasted value often brings a blank along, and
+ * issuing trimmed the stored values the same way. */
+static char *filter_value(char *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		return NULL;
+	s += strspn(s, " \t");
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+	return n > 0 ? s : NULL;
+}
+
 static int make_filter(struct params *p, struct state_filter *f,
 		       size_t *limit, char *err, size_t errlen)
 {
@@ -251,10 +267,8 @@ static int make_filter(struct params *p, struct state_filter *f,
 	memset(f, 0, sizeof *f);
 	f->status = -1;
 	*limit = LIMIT_DEFAULT;
-	f->email = p->value[P_EMAIL] && *p->value[P_EMAIL] ? p->value[P_EMAIL]
-							  : NULL;
-	f->type = p->value[P_TYPE] && *p->value[P_TYPE] ? p->value[P_TYPE]
-						       : NULL;
+	f->email = filter_value(p->value[P_EMAIL]);
+	f->type = filter_value(p->value[P_TYPE]);
 	f->q = p->value[P_Q] && *p->value[P_Q] ? p->value[P_Q] : NULL;
 	if ((v = p->value[P_STATUS]) != NULL) {
 		f->status = strcmp(v, "issued") == 0	? 0
@@ -498,7 +512,9 @@ static int post_event(struct store *st, const struct api_match *m,
 				 NULL, 0);
 	for (int f = 0; f < ISSUE_FIELDS; f++)
 		ev.field[f] = (struct issue_text){"", 0};
-	if (kind != EVENT_RETURNED || rq->body_len > 0) {
+	/* A return's body is optional: empty or only white space is none. */
+	if (kind != EVENT_RETURNED ||
+	    strspn(rq->body, " \t\r\n") < rq->body_len) {
 		if (issue_parse_kind(rq->body, rq->body_len, rules[kind], &iss,
 				     err, sizeof err) < 0)
 			return api_error(out, 400, err, NULL, 0);
