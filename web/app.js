@@ -539,41 +539,32 @@
 		return target === a && byId(name + "-dialog").open;
 	}
 
-	onSubmit(byId("return-form"), async (form) => {
-		const a = target;
-		const body = values(form, ["comments"]);
-		const path = "/api/assets/" + a.id + "/return";
-		const r = await api("POST", path, body,
-			keyFor(form, path + JSON.stringify(body)));
-		settle(form, r);
-		if (r.status !== 200) {
-			if (still("return", a))
-				showFailure(form, r, "return-error");
-			return;
-		}
-		if (still("return", a))
-			byId("return-dialog").close();
-		await changed(r.data, "Asset " + a.id + " returned.");
-	});
+	/* The return and transfer dialogs: POST the form's fields to the
+	 * asset's action, then close the dialog and say what changed. */
+	function dialogAction(name, fields, said) {
+		onSubmit(byId(name + "-form"), async (form) => {
+			const a = target;
+			const body = values(form, fields);
+			const path = "/api/assets/" + a.id + "/" + name;
+			const r = await api("POST", path, body,
+				keyFor(form, path + JSON.stringify(body)));
+			settle(form, r);
+			if (r.status !== 200) {
+				if (still(name, a))
+					showFailure(form, r, name + "-error");
+				return;
+			}
+			if (still(name, a))
+				byId(name + "-dialog").close();
+			await changed(r.data, said(a, r.data));
+		});
+	}
 
-	onSubmit(byId("transfer-form"), async (form) => {
-		const a = target;
-		const body = values(form, ["employee_name", "employee_email",
-			"comments"]);
-		const path = "/api/assets/" + a.id + "/transfer";
-		const r = await api("POST", path, body,
-			keyFor(form, path + JSON.stringify(body)));
-		settle(form, r);
-		if (r.status !== 200) {
-			if (still("transfer", a))
-				showFailure(form, r, "transfer-error");
-			return;
-		}
-		if (still("transfer", a))
-			byId("transfer-dialog").close();
-		await changed(r.data, "Asset " + a.id + " transferred to " +
-			r.data.employee_name + ".");
-	});
+	dialogAction("return", ["comments"],
+		(a) => "Asset " + a.id + " returned.");
+	dialogAction("transfer", ["employee_name", "employee_email",
+		"comments"], (a, state) => "Asset " + a.id +
+		" transferred to " + state.employee_name + ".");
 
 	/* ---- one asset ---- */
 
